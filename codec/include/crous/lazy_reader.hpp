@@ -1,0 +1,55 @@
+#pragma once
+// Reads the items of one huge top-level list, tuple or dict one at a time
+// with constant memory: only the current item is held. Limits apply per item
+// (max_record_bytes bounds each item, max_depth counts from the container).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crous/limits.hpp"
+#include "crous/record_scanner.hpp"
+#include "crous/value.hpp"
+
+namespace crous {
+
+class InputStream;
+
+class LazyReader {
+ public:
+  // Reads the header and the container's declaration. Throws DecodeError if
+  // the record does not start with a list, tuple or dict.
+  explicit LazyReader(InputStream& in, const Limits& limits = {});
+
+  Kind kind() const noexcept { return kind_; }
+  std::uint64_t declared_size() const noexcept { return declared_; }
+  std::uint64_t items_read() const noexcept { return read_; }
+
+  // List/tuple: the next item, or nullopt after the last one.
+  std::optional<Value> next();
+  // Dict: the next (key, value) entry, or nullopt after the last one.
+  std::optional<std::pair<std::string, Value>> next_entry();
+  // Stream offset of the next unread byte (for error reports and resuming).
+  std::uint64_t offset() const noexcept { return offset_ + pos_; }
+
+ private:
+  std::uint8_t byte();
+  std::uint64_t varint();
+  Value item();
+  bool fill();
+  [[noreturn]] void truncated() const;
+
+  InputStream& in_;
+  Limits limits_;
+  RecordScanner scanner_;
+  Kind kind_ = Kind::list;
+  std::uint64_t declared_ = 0;
+  std::uint64_t read_ = 0;
+  std::vector<std::uint8_t> buffer_;
+  std::size_t pos_ = 0;
+  std::uint64_t offset_ = 0;  // stream offset of buffer_[0]
+  bool eof_ = false;
+};
+
+}  // namespace crous

@@ -1,0 +1,92 @@
+#pragma once
+// Resumable record-boundary scanner. Feed it bytes in chunks of any size; it
+// walks the value structure without building values and says when a record
+// is complete. State is kept between calls, so total work is linear in the
+// bytes fed even when they arrive one at a time.
+//
+// It also tracks the least number of bytes the record must still reach, given
+// every count and length declared so far; a record that cannot fit
+// Limits::max_record_bytes is refused as soon as the declaration is read.
+//
+// The scanner checks structure only (header, tags, varints, limits). UTF-8 is
+// checked by the decoder when the framed record is decoded.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "crous/error.hpp"
+#include "crous/limits.hpp"
+
+namespace crous {
+
+class RecordScanner {
+ public:
+  enum class Status : std::uint8_t { need_more, complete, error };
+  struct Result {
+    Status status;
+    // Bytes of the chunk that belong to the current record. On `complete`
+    // the rest of the chunk starts the next record.
+    std::size_t consumed;
+  };
+  // record: a FLUX (or legacy CROU) header, then one value.
+  // bare_value: one FLUX value, no header (items of a lazily read list).
+  enum class Mode : std::uint8_t { record, bare_value };
+
+  explicit RecordScanner(const Limits& limits = {}, Mode mode = Mode::record);
+
+  // After `complete` or `error` the next feed() starts a new record.
+  Result feed(std::span<const std::uint8_t> chunk);
+  void reset() noexcept;
+
+  // Size of the record just completed.
+  std::size_t record_size() const noexcept { return record_size_; }
+  // Bytes of the current record scanned so far.
+  std::size_t scanned() const noexcept { return pos_; }
+  // The least total size the current record can still have.
+  std::size_t min_record_size() const noexcept { return pos_ + outstanding_; }
+  // True between records (no byte of the next record seen yet).
+  bool at_boundary() const noexcept { return pos_ == 0 && state_ == State::header; }
+
+  ErrorCode error_code() const noexcept { return error_code_; }
+  std::size_t error_offset() const noexcept { return error_offset_; }
+  const std::string& error_message() const noexcept { return error_message_; }
+  DecodeError error() const { return DecodeError(error_code_, error_offset_, error_message_); }
+
+ private:
+  enum class State : std::uint8_t { header, tag, varint, skip, done };
+  enum class VarintUse : std::uint8_t { int_value, str_len, key_len, list_count, dict_count, tag_number };
+  struct Frame {
+    std::uint64_t remaining;  // items (or dict entries) still to come
+    bool dict;
+    bool key_next;  // dict frame: the next thing is a key
+  };
+
+  Result fail(ErrorCode code, std::size_t offset, std::string message, std::size_t consumed);
+  bool declare(std::uint64_t bytes);  // false when the record can no longer fit
+  void value_done();
+  void skip_done();
+  void start_varint(VarintUse use) noexcept;
+  void push(std::uint64_t count, bool dict);
+
+  Limits limits_;
+  Mode mode_;
+  bool legacy_ = false;  // CROU v2 tag set
+  State state_ = State::header;
+  VarintUse varint_use_ = VarintUse::int_value;
+  std::uint8_t varint_bytes_ = 0;
+  std::uint64_t varint_ = 0;
+  std::uint64_t skip_ = 0;
+  std::size_t pos_ = 0;
+  std::size_t item_start_ = 0;  // offset of the current tag/varint, for errors
+  std::uint64_t outstanding_ = 0;
+  std::size_t record_size_ = 0;
+  std::vector<Frame> stack_;
+  std::uint8_t header_[6] = {};
+  ErrorCode error_code_ = ErrorCode::truncated;
+  std::size_t error_offset_ = 0;
+  std::string error_message_;
+};
+
+}  // namespace crous

@@ -1,0 +1,135 @@
+#include "crous/lazy_reader.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "crous/flux.hpp"
+#include "crous/stream.hpp"
+#include "flux_format.hpp"
+#include "utf8.hpp"
+
+namespace crous {
+
+using namespace detail;
+
+namespace {
+constexpr std::size_t read_chunk = 64 * 1024;
+}
+
+LazyReader::LazyReader(InputStream& in, const Limits& limits)
+    : in_(in), limits_(limits), scanner_(limits, RecordScanner::Mode::bare_value) {
+  std::uint8_t header[flux_header_size];
+  for (std::uint8_t& b : header) b = byte();
+  if (std::memcmp(header, flux_magic, 4) != 0 || header[4] != flux_version)
+    throw DecodeError(ErrorCode::bad_header, 0, "lazy reading needs a FLUX v1 record");
+  const std::uint8_t tag = byte();
+  switch (tag) {
+    case flux_tag::list: kind_ = Kind::list; break;
+    case flux_tag::tuple: kind_ = Kind::tuple; break;
+    case flux_tag::dict: kind_ = Kind::dict; break;
+    default:
+      throw DecodeError(ErrorCode::invalid_value, flux_header_size,
+                        "lazy reading needs a list, tuple or dict at the top of the record");
+  }
+  declared_ = varint();
+}
+
+// Drops consumed bytes and appends one read's worth; false at end of stream.
+bool LazyReader::fill() {
+  if (eof_) return false;
+  if (pos_ != 0) {
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    offset_ += pos_;
+    pos_ = 0;
+  }
+  const std::size_t old = buffer_.size();
+  buffer_.resize(old + read_chunk);
+  const std::size_t n = in_.read(buffer_.data() + old, read_chunk);
+  buffer_.resize(old + n);
+  eof_ = n == 0;
+  return n != 0;
+}
+
+void LazyReader::truncated() const {
+  throw DecodeError(ErrorCode::truncated, offset_ + buffer_.size(),
+                    "stream ends after " + std::to_string(read_) + " of " + std::to_string(declared_) + " items");
+}
+
+std::uint8_t LazyReader::byte() {
+  while (pos_ == buffer_.size())
+    if (!fill()) truncated();
+  return buffer_[pos_++];
+}
+
+std::uint64_t LazyReader::varint() {
+  const std::uint64_t start = offset();
+  std::uint64_t v = 0;
+  for (unsigned i = 0; i < max_varint_bytes; ++i) {
+    const std::uint8_t b = byte();
+    if (i == max_varint_bytes - 1 && b > 1) break;
+    v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
+    if ((b & 0x80) == 0) return v;
+  }
+  throw DecodeError(ErrorCode::varint_too_long, start, "varint longer than 64 bits");
+}
+
+// Frames one value with the scanner (so memory stays bounded by the limit
+// even for a malicious item), then decodes just those bytes.
+Value LazyReader::item() {
+  std::size_t scanned = pos_;
+  for (;;) {
+    if (scanned < buffer_.size()) {
+      const auto result = scanner_.feed({buffer_.data() + scanned, buffer_.size() - scanned});
+      scanned += result.consumed;
+      if (result.status == RecordScanner::Status::error) {
+        const DecodeError e = scanner_.error();
+        throw DecodeError(e.code(), offset() + e.offset(), e.message());
+      }
+      if (result.status == RecordScanner::Status::complete) break;
+    }
+    const std::size_t before = pos_;
+    if (!fill()) truncated();
+    scanned -= before - pos_;  // fill() may have shifted the buffer
+  }
+  Value out;
+  try {
+    pos_ += decode_flux_value({buffer_.data() + pos_, scanner_.record_size()}, out, limits_, 1);
+  } catch (const DecodeError& e) {
+    throw DecodeError(e.code(), offset() + e.offset(), e.message());
+  }
+  ++read_;
+  return out;
+}
+
+std::optional<Value> LazyReader::next() {
+  if (kind_ == Kind::dict) throw UsageError("LazyReader::next() on a dict; use next_entry()");
+  if (read_ == declared_) return std::nullopt;
+  return item();
+}
+
+std::optional<std::pair<std::string, Value>> LazyReader::next_entry() {
+  if (kind_ != Kind::dict) throw UsageError("LazyReader::next_entry() on a list or tuple; use next()");
+  if (read_ == declared_) return std::nullopt;
+  const std::uint64_t start = offset();
+  const std::uint64_t len = varint();
+  if (len > limits_.max_record_bytes)
+    throw DecodeError(ErrorCode::limit_exceeded, start, "key length " + std::to_string(len) + " over the limit");
+  std::string key;
+  key.reserve(std::min<std::uint64_t>(len, read_chunk));
+  while (key.size() < len) {
+    while (pos_ == buffer_.size())
+      if (!fill()) truncated();
+    const std::size_t n = std::min<std::size_t>(len - key.size(), buffer_.size() - pos_);
+    key.append(reinterpret_cast<const char*>(buffer_.data() + pos_), n);
+    pos_ += n;
+  }
+  if (limits_.validate_utf8) {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(key.data());
+    const std::size_t bad = find_invalid_utf8(bytes, key.size());
+    if (bad != key.size()) throw DecodeError(ErrorCode::invalid_utf8, start + 1 + bad, "dict key is not valid UTF-8");
+  }
+  Value value = item();
+  return std::make_pair(std::move(key), std::move(value));
+}
+
+}  // namespace crous

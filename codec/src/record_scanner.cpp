@@ -1,0 +1,264 @@
+#include "crous/record_scanner.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "crous/flux.hpp"
+#include "flux_format.hpp"
+
+namespace crous {
+
+using namespace detail;
+
+namespace {
+std::string hex(std::uint8_t b) {
+  static constexpr char digits[] = "0123456789abcdef";
+  return {digits[b >> 4], digits[b & 15]};
+}
+}  // namespace
+
+RecordScanner::RecordScanner(const Limits& limits, Mode mode) : limits_(limits), mode_(mode) {
+  stack_.reserve(16);
+  reset();
+}
+
+void RecordScanner::reset() noexcept {
+  stack_.clear();
+  pos_ = 0;
+  skip_ = 0;
+  varint_ = 0;
+  varint_bytes_ = 0;
+  legacy_ = false;
+  if (mode_ == Mode::record) {
+    state_ = State::header;
+    outstanding_ = flux_header_size + 1;  // the header and the root value's tag
+  } else {
+    state_ = State::tag;
+    outstanding_ = 1;
+  }
+}
+
+RecordScanner::Result RecordScanner::fail(ErrorCode code, std::size_t offset, std::string message, std::size_t consumed) {
+  error_code_ = code;
+  error_offset_ = offset;
+  error_message_ = std::move(message);
+  state_ = State::done;
+  return {Status::error, consumed};
+}
+
+bool RecordScanner::declare(std::uint64_t bytes) {
+  if (bytes > limits_.max_record_bytes) return false;  // also keeps the sum below from overflowing
+  outstanding_ += bytes;
+  return pos_ + outstanding_ <= limits_.max_record_bytes;
+}
+
+void RecordScanner::push(std::uint64_t count, bool dict) { stack_.push_back(Frame{count, dict, dict}); }
+
+void RecordScanner::start_varint(VarintUse use) noexcept {
+  varint_use_ = use;
+  varint_ = 0;
+  varint_bytes_ = 0;
+  state_ = State::varint;
+}
+
+// The bytes of a string, bytes value or key have all been skipped.
+void RecordScanner::skip_done() {
+  if (varint_use_ == VarintUse::key_len) {
+    state_ = State::tag;  // the entry's value follows its key
+  } else {
+    value_done();
+  }
+}
+
+// A value just ended: count it against the enclosing containers, closing
+// every container it completes.
+void RecordScanner::value_done() {
+  while (!stack_.empty()) {
+    Frame& top = stack_.back();
+    if (--top.remaining != 0) {
+      top.key_next = top.dict;
+      if (top.key_next && !legacy_) {
+        start_varint(VarintUse::key_len);
+      } else {
+        state_ = State::tag;  // a value, or a legacy key (a tagged string)
+      }
+      return;
+    }
+    stack_.pop_back();
+  }
+  state_ = State::done;
+}
+
+RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
+  if (state_ == State::done) reset();
+  const std::uint8_t* const begin = chunk.data();
+  const std::uint8_t* p = begin;
+  const std::uint8_t* const end = begin + chunk.size();
+  auto used = [&] { return static_cast<std::size_t>(p - begin); };
+
+  while (p < end) {
+    switch (state_) {
+      case State::header: {
+        const std::uint8_t b = *p;
+        if (pos_ < 4) {
+          const bool flux = std::memcmp(header_, flux_magic, pos_) == 0 && b == flux_magic[pos_];
+          const bool crou = std::memcmp(header_, crou_magic, pos_) == 0 && b == crou_magic[pos_];
+          if (!flux && !crou) return fail(ErrorCode::bad_header, pos_, "not a FLUX record (magic byte 0x" + hex(b) + ")", used());
+        } else if (pos_ == 4) {
+          legacy_ = header_[0] == 'C';
+          const std::uint8_t want = legacy_ ? crou_version : flux_version;
+          if (b != want) return fail(ErrorCode::bad_header, pos_, "unsupported version " + std::to_string(b), used());
+        }
+        header_[pos_] = b;
+        ++p;
+        ++pos_;
+        --outstanding_;
+        if (pos_ == flux_header_size) state_ = State::tag;
+        break;
+      }
+      case State::tag: {
+        const std::size_t at = pos_;
+        const std::uint8_t tag = *p++;
+        ++pos_;
+        --outstanding_;
+        item_start_ = at;
+        if (!stack_.empty() && stack_.back().key_next) {
+          // Only legacy dicts get here: their keys are full string values.
+          if (tag != crou_tag::string)
+            return fail(ErrorCode::unknown_tag, at, "legacy dict key must be a string (tag 0x05), got 0x" + hex(tag), used());
+          start_varint(VarintUse::key_len);
+          break;
+        }
+        // Map legacy tags onto the FLUX meaning they share.
+        std::uint8_t t = tag;
+        if (legacy_) {
+          switch (tag) {
+            case crou_tag::integer: t = 0xF0; break;  // fixed 8 bytes, handled below
+            case crou_tag::tuple: t = flux_tag::tuple; break;
+            case crou_tag::dict: t = flux_tag::dict; break;
+            case crou_tag::tagged: t = flux_tag::tagged; break;
+            default: break;
+          }
+        }
+        switch (t) {
+          case flux_tag::null:
+          case flux_tag::false_:
+          case flux_tag::true_:
+            value_done();
+            break;
+          case flux_tag::floating:
+          case 0xF0:
+            if (!declare(8)) goto too_large;
+            skip_ = 8;
+            state_ = State::skip;
+            break;
+          case flux_tag::integer:
+          case flux_tag::string:
+          case flux_tag::bytes:
+          case flux_tag::list:
+          case flux_tag::tuple:
+          case flux_tag::dict:
+          case flux_tag::tagged:
+            if (t >= flux_tag::list && stack_.size() + 1 > limits_.max_depth)
+              return fail(ErrorCode::depth_exceeded, at,
+                          "nesting deeper than the limit of " + std::to_string(limits_.max_depth), used());
+            if (!declare(1)) goto too_large;
+            start_varint(t == flux_tag::integer                         ? VarintUse::int_value
+                         : t == flux_tag::string || t == flux_tag::bytes ? VarintUse::str_len
+                         : t == flux_tag::dict                           ? VarintUse::dict_count
+                         : t == flux_tag::tagged                         ? VarintUse::tag_number
+                                                                         : VarintUse::list_count);
+            break;
+          default:
+            if (t >= small_int_first && t <= small_int_last) {
+              value_done();
+              break;
+            }
+            return fail(ErrorCode::unknown_tag, at, "unknown value tag 0x" + hex(tag), used());
+        }
+        break;
+      }
+      case State::varint: {
+        if (varint_bytes_ == 0) item_start_ = pos_;
+        const std::uint8_t b = *p++;
+        ++pos_;
+        if (varint_bytes_ == 0) {
+          --outstanding_;
+        } else if (pos_ + outstanding_ > limits_.max_record_bytes) {
+          goto too_large;
+        }
+        if (varint_bytes_ == max_varint_bytes - 1 && b > 1)
+          return fail(ErrorCode::varint_too_long, item_start_, "varint exceeds 64 bits", used());
+        varint_ |= static_cast<std::uint64_t>(b & 0x7F) << (7 * varint_bytes_);
+        ++varint_bytes_;
+        if (b & 0x80) {
+          if (varint_bytes_ == max_varint_bytes)
+            return fail(ErrorCode::varint_too_long, item_start_, "varint longer than 10 bytes", used());
+          break;
+        }
+        switch (varint_use_) {
+          case VarintUse::int_value: value_done(); break;
+          case VarintUse::key_len:
+          case VarintUse::str_len:
+            if (!declare(varint_)) goto too_large;
+            if (varint_use_ == VarintUse::key_len) {
+              // The key's value is next; its one byte was counted with the entry.
+              stack_.back().key_next = false;
+            }
+            skip_ = varint_;
+            state_ = State::skip;
+            if (skip_ == 0) skip_done();
+            break;
+          case VarintUse::list_count:
+          case VarintUse::dict_count: {
+            const bool dict = varint_use_ == VarintUse::dict_count;
+            const std::uint64_t unit = dict ? (legacy_ ? 3 : 2) : 1;
+            if (varint_ > limits_.max_record_bytes || !declare(varint_ * unit)) goto too_large;
+            if (varint_ == 0) {
+              value_done();
+              break;
+            }
+            push(varint_, dict);
+            if (dict && !legacy_) {
+              start_varint(VarintUse::key_len);
+            } else {
+              state_ = State::tag;  // first item, or a legacy key (a string value)
+            }
+            break;
+          }
+          case VarintUse::tag_number:
+            if (varint_ > UINT32_MAX)
+              return fail(ErrorCode::invalid_value, item_start_, "tag number exceeds 32 bits", used());
+            if (!declare(1)) goto too_large;
+            push(1, false);
+            state_ = State::tag;
+            break;
+        }
+        break;
+      }
+      case State::skip: {
+        const std::uint64_t n = std::min<std::uint64_t>(skip_, static_cast<std::uint64_t>(end - p));
+        p += n;
+        pos_ += n;
+        outstanding_ -= n;
+        skip_ -= n;
+        if (skip_ == 0) skip_done();
+        break;
+      }
+      case State::done: break;
+    }
+    if (state_ == State::done) {
+      record_size_ = pos_;
+      return {Status::complete, used()};
+    }
+    continue;
+  too_large:
+    return fail(ErrorCode::limit_exceeded, item_start_,
+                "record needs at least " + std::to_string(pos_ + outstanding_) + " bytes, over the limit of " +
+                    std::to_string(limits_.max_record_bytes),
+                used());
+  }
+  return {Status::need_more, used()};
+}
+
+}  // namespace crous

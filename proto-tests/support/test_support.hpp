@@ -1,0 +1,56 @@
+#pragma once
+// Helpers shared by every test area.
+#include <cstdint>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "crous/value.hpp"
+
+namespace crous::test {
+
+// ../shared/golden beside the checkout. Fails the test (fatally) if missing:
+// conformance tests must never silently skip.
+std::filesystem::path golden_dir();
+// Files in golden/<sub> ending in `extension` (".flux"), sorted by name.
+std::vector<std::filesystem::path> golden_files(const std::string& sub, const std::string& extension);
+
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
+std::string read_text(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::vector<std::uint8_t>& data);
+
+// Where build/bin executables live (crous, crous-server, ...).
+std::filesystem::path bin_dir();
+
+// A fresh empty directory under the system temp dir, removed at exit.
+std::filesystem::path temp_dir(const std::string& name);
+
+// Resident set size of this process now, and its peak, in bytes (from /proc).
+std::size_t current_rss_bytes();
+std::size_t peak_rss_bytes();
+
+// Seeded random values of every kind, for round-trip and fuzz-style tests.
+struct RandomValueOptions {
+  unsigned max_depth = 5;
+  std::size_t max_items = 8;
+  std::size_t max_string = 24;
+  bool floats = true;       // include floats (NaN, inf, -0.0 among them)
+  bool odd_strings = true;  // strings with NUL, newline, ',', '}', multi-byte UTF-8
+};
+class RandomValueGenerator {
+ public:
+  explicit RandomValueGenerator(std::uint64_t seed, RandomValueOptions options = {});
+  Value next();
+
+ private:
+  Value value(unsigned depth);
+  std::string string();
+  std::string key();
+  std::size_t count();
+
+  std::mt19937_64 rng_;
+  RandomValueOptions options_;
+};
+
+}  // namespace crous::test

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages crous needs, skipping those already present.
+# One source of truth: the README commands, CI and the Dockerfile all use it.
+#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh --runtime  only what the built binaries need to run
+set -euo pipefail
+
+build_packages=(
+  ca-certificates g++ cmake make pkg-config
+  libboost-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libmsgpack-cxx-dev
+  redis-server procps
+)
+runtime_packages=(libspdlog1.10 libfmt9)
+
+if [[ "${1:-}" == "--runtime" ]]; then
+  wanted=("${runtime_packages[@]}")
+else
+  wanted=("${build_packages[@]}")
+fi
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages: ${missing[*]} (run as root or install them)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
