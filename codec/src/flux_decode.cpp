@@ -4,6 +4,7 @@
 // container reserves at most as many slots as the remaining bytes could
 // hold items, and every declared length is checked against the bytes left
 // (and the record limit) before anything is read or allocated.
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <string>
@@ -28,10 +29,14 @@ class Decoder {
   }
 
   void header() {
-    if (end_ - p_ < static_cast<std::ptrdiff_t>(flux_header_size)) {
-      if (std::memcmp(p_, flux_magic, static_cast<std::size_t>(end_ - p_)) == 0 ||
-          std::memcmp(p_, crou_magic, static_cast<std::size_t>(end_ - p_)) == 0)
-        fail(ErrorCode::truncated, 0, "input ends inside the 6-byte header (" + std::to_string(end_ - p_) + " bytes)");
+    const auto present = static_cast<std::size_t>(end_ - p_);
+    if (present < flux_header_size) {
+      // A prefix of a valid header is a truncated document, anything else is not ours.
+      static constexpr std::uint8_t flux[] = {'F', 'L', 'U', 'X', flux_version};
+      static constexpr std::uint8_t crou[] = {'C', 'R', 'O', 'U', crou_version};
+      const std::size_t n = std::min(present, sizeof flux);
+      if (n == 0 || std::memcmp(p_, flux, n) == 0 || std::memcmp(p_, crou, n) == 0)
+        fail(ErrorCode::truncated, 0, "input ends inside the 6-byte header (" + std::to_string(present) + " bytes)");
       fail(ErrorCode::bad_header, 0, "not a FLUX or CROU document (magic bytes differ)");
     }
     if (std::memcmp(p_, flux_magic, 4) == 0) {

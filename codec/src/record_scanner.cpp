@@ -61,9 +61,15 @@ void RecordScanner::start_varint(VarintUse use) noexcept {
   state_ = State::varint;
 }
 
-// The bytes of a string, bytes value or key have all been skipped.
+void RecordScanner::start_skip(std::uint64_t bytes, bool key) noexcept {
+  skip_ = bytes;
+  skipping_key_ = key;
+  state_ = State::skip;
+}
+
+// The bytes of a float, string, bytes value or key have all been skipped.
 void RecordScanner::skip_done() {
-  if (varint_use_ == VarintUse::key_len) {
+  if (skipping_key_) {
     state_ = State::tag;  // the entry's value follows its key
   } else {
     value_done();
@@ -149,8 +155,7 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
           case flux_tag::floating:
           case 0xF0:
             if (!declare(8)) goto too_large;
-            skip_ = 8;
-            state_ = State::skip;
+            start_skip(8, false);
             break;
           case flux_tag::integer:
           case flux_tag::string:
@@ -205,8 +210,7 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
               // The key's value is next; its one byte was counted with the entry.
               stack_.back().key_next = false;
             }
-            skip_ = varint_;
-            state_ = State::skip;
+            start_skip(varint_, varint_use_ == VarintUse::key_len);
             if (skip_ == 0) skip_done();
             break;
           case VarintUse::list_count:
@@ -249,6 +253,7 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
     }
     if (state_ == State::done) {
       record_size_ = pos_;
+      reset();
       return {Status::complete, used()};
     }
     continue;

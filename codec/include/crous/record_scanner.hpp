@@ -47,7 +47,7 @@ class RecordScanner {
   // The least total size the current record can still have.
   std::size_t min_record_size() const noexcept { return pos_ + outstanding_; }
   // True between records (no byte of the next record seen yet).
-  bool at_boundary() const noexcept { return pos_ == 0 && state_ == State::header; }
+  bool at_boundary() const noexcept { return pos_ == 0; }
 
   ErrorCode error_code() const noexcept { return error_code_; }
   std::size_t error_offset() const noexcept { return error_offset_; }
@@ -68,6 +68,7 @@ class RecordScanner {
   void value_done();
   void skip_done();
   void start_varint(VarintUse use) noexcept;
+  void start_skip(std::uint64_t bytes, bool key) noexcept;
   void push(std::uint64_t count, bool dict);
 
   Limits limits_;
@@ -78,6 +79,7 @@ class RecordScanner {
   std::uint8_t varint_bytes_ = 0;
   std::uint64_t varint_ = 0;
   std::uint64_t skip_ = 0;
+  bool skipping_key_ = false;  // the skipped bytes are a dict key, so a value follows
   std::size_t pos_ = 0;
   std::size_t item_start_ = 0;  // offset of the current tag/varint, for errors
   std::uint64_t outstanding_ = 0;
