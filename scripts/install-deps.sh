@@ -3,21 +3,24 @@
 # One source of truth: the README commands, CI and the Dockerfile all use it.
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --runtime  only what the built binaries need to run
+#   scripts/install-deps.sh --bench    also the peers the benchmarks compare against
 set -euo pipefail
 
 build_packages=(
   ca-certificates g++ cmake make pkg-config
   libboost-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmsgpack-cxx-dev
-  redis-server procps
+  procps
 )
+bench_packages=(redis-server redis-tools)
 runtime_packages=(libspdlog1.10 libfmt9)
 
-if [[ "${1:-}" == "--runtime" ]]; then
-  wanted=("${runtime_packages[@]}")
-else
-  wanted=("${build_packages[@]}")
-fi
+case "${1:-}" in
+  --runtime) wanted=("${runtime_packages[@]}") ;;
+  --bench) wanted=("${build_packages[@]}" "${bench_packages[@]}") ;;
+  "") wanted=("${build_packages[@]}") ;;
+  *) echo "usage: $0 [--runtime|--bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for pkg in "${wanted[@]}"; do
