@@ -3,11 +3,16 @@
 //   --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // Compare records/s (items_per_second) for the ratio: both sides process
 // the same records; bytes_per_second counts each format's own bytes.
+// FluxDecode builds the owning crous::Value tree; FluxDecodeDocument decodes
+// into a reused zero-copy crous::Document (same parser, same validation);
+// FluxDecodeDocumentFresh uses a new Document per record. The machine may be
+// shared: compare medians, and add --benchmark_enable_random_interleaving=true.
 #include <benchmark/benchmark.h>
 
 #include <msgpack.hpp>
 
 #include "corpus.hpp"
+#include "crous/document.hpp"
 #include "crous/flux.hpp"
 #include "crous/record_scanner.hpp"
 
@@ -106,6 +111,36 @@ void BM_FluxDecode(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * c.stream.size());
 }
 BENCHMARK(BM_FluxDecode)->Unit(benchmark::kMillisecond);
+
+// Zero-copy read-only form: the same parser and validation as decode_flux,
+// into a reused crous::Document (strings are views into the record).
+void BM_FluxDecodeDocument(benchmark::State& state) {
+  const auto& c = flux_corpus();
+  Document doc;
+  for (auto _ : state) {
+    for (const Bytes& r : c.records) {
+      doc.decode(r);
+      benchmark::DoNotOptimize(doc.root().kind());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * c.records.size());
+  state.SetBytesProcessed(state.iterations() * c.stream.size());
+}
+BENCHMARK(BM_FluxDecodeDocument)->Unit(benchmark::kMillisecond);
+
+// The same, with a new Document (one node allocation) per record.
+void BM_FluxDecodeDocumentFresh(benchmark::State& state) {
+  const auto& c = flux_corpus();
+  for (auto _ : state) {
+    for (const Bytes& r : c.records) {
+      Document doc = Document::parse(r);
+      benchmark::DoNotOptimize(doc.root().kind());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * c.records.size());
+  state.SetBytesProcessed(state.iterations() * c.stream.size());
+}
+BENCHMARK(BM_FluxDecodeDocumentFresh)->Unit(benchmark::kMillisecond);
 
 void BM_MsgpackUnpack(benchmark::State& state) {
   const auto& c = msgpack_corpus();

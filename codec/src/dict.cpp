@@ -1,14 +1,16 @@
+#include <cstring>
 #include <functional>
 #include <string>
 
 #include "crous/value.hpp"
+#include "value_access.hpp"
 
 namespace crous {
 
 namespace {
 // Below this size a linear scan beats hashing; above it the index keeps
 // building and decoding a dict linear in its size.
-constexpr std::size_t index_threshold = 16;
+constexpr std::size_t index_threshold = detail::ValueAccess::dict_index_threshold;
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
 std::size_t hash_key(std::string_view key) noexcept { return std::hash<std::string_view>{}(key); }
@@ -93,6 +95,39 @@ bool Dict::insert_or_assign(std::string key, Value value) {
     rebuild_index();
   }
   return true;
+}
+
+Value* detail::ValueAccess::dict_decode_slot(Dict& d, std::string_view key, bool may_exist) {
+  auto& entries = d.entries_;
+  if (d.index_.empty()) {
+    if (!may_exist) {
+      entries.emplace_back(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple());
+      if (entries.size() > index_threshold) d.rebuild_index();
+      return &entries.back().second;
+    }
+    // Small dict: a linear scan, comparing sizes before bytes.
+    const std::size_t n = key.size();
+    for (auto& e : entries) {
+      if (e.first.size() == n && (n == 0 || (e.first[0] == key[0] && std::memcmp(e.first.data(), key.data(), n) == 0))) {
+        e.second = Value();  // the decoder writes the later value into a null slot
+        return &e.second;
+      }
+    }
+  } else {
+    const std::size_t i = d.index_of(key);
+    if (i != npos) {
+      entries[i].second = Value();
+      return &entries[i].second;
+    }
+  }
+  if (entries.size() >= UINT32_MAX - 1) throw std::length_error("dict too large");
+  entries.emplace_back(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple());
+  if (!d.index_.empty() && entries.size() * 2 <= d.index_.size()) {
+    d.index_entry(entries.size() - 1);
+  } else if (entries.size() > index_threshold) {
+    d.rebuild_index();
+  }
+  return &entries.back().second;
 }
 
 bool Dict::erase(std::string_view key) {

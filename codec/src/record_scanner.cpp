@@ -95,6 +95,222 @@ void RecordScanner::value_done() {
   state_ = State::done;
 }
 
+// ---- Fast path ----
+//
+// Between items (a value tag or a dict key length is next, or a record is
+// about to start) the scanner can take whole items at once when they lie
+// entirely in the chunk: a tight loop with the state in locals and no
+// per-byte state writes. It keeps exactly the byte machine's accounting:
+// `sum` is pos_ + outstanding_ (the least record size), which declared bytes
+// leave unchanged and each undeclared varint continuation byte raises by one.
+// Anything the fast path does not handle cleanly -- an item cut by the chunk
+// end, any error, legacy CROU records -- makes it stop at the start of that
+// item with the state written back, and the byte machine takes the item from
+// there (so errors, offsets and limits are the byte machine's, and no byte is
+// scanned twice: total work stays linear however the bytes are chunked).
+
+bool RecordScanner::at_item_boundary() const noexcept {
+  if (legacy_) return false;
+  switch (state_) {
+    case State::tag: return true;
+    case State::varint: return varint_bytes_ == 0 && varint_use_ == VarintUse::key_len;
+    case State::header: return pos_ == 0 && mode_ == Mode::record;
+    default: return false;
+  }
+}
+
+namespace {
+// Decodes a complete, valid varint at p; returns its length (0 when it is cut
+// by `end` or is not a valid 64-bit varint: the byte machine reports those).
+inline unsigned fast_varint(const std::uint8_t* p, const std::uint8_t* end, std::uint64_t& out) noexcept {
+  if (p < end && p[0] < 0x80) [[likely]] {
+    out = p[0];
+    return 1;
+  }
+  std::uint64_t v = 0;
+  const std::size_t avail = static_cast<std::size_t>(end - p);
+  for (unsigned i = 0; i < max_varint_bytes; ++i) {
+    if (i >= avail) return 0;
+    const std::uint8_t b = p[i];
+    if (i == max_varint_bytes - 1 && b > 1) return 0;
+    v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
+    if ((b & 0x80) == 0) {
+      out = v;
+      return i + 1;
+    }
+  }
+  return 0;
+}
+}  // namespace
+
+// Returns true when the record completed (state reset, record_size_ set).
+// The innermost container's frame lives in locals (`remaining`, `in_dict`);
+// stack_ holds the outer ones while the loop runs, and gets the inner one
+// back when the loop stops. Outer frames are always mid-value (key_next
+// false); the inner frame's key_next says whether a key is next.
+// `room` is max_record_bytes - (pos_ + outstanding_): what declarations may
+// still add.
+bool RecordScanner::scan_fast(const std::uint8_t*& p_ref, const std::uint8_t* const end) {
+  // Few locals on purpose: the loop is instruction-bound and spills hurt.
+  // The chunk start stays in p_ref and the limits are read where needed.
+  const std::uint8_t* p = p_ref;
+  if (pos_ + outstanding_ > limits_.max_record_bytes) return false;  // the byte machine reports it
+  std::uint64_t room = limits_.max_record_bytes - (pos_ + outstanding_);
+  const bool key_first = state_ == State::varint;
+
+  if (state_ == State::header) {
+    if (end - p < static_cast<std::ptrdiff_t>(flux_header_size) || std::memcmp(p, flux_magic, 4) != 0 ||
+        p[4] != flux_version)
+      return false;  // short, legacy or bad: the byte machine takes it
+    p += flux_header_size;  // declared with the record: room unchanged
+  }
+
+  std::size_t depth = stack_.size();  // open containers, the inner one included
+  std::uint64_t remaining = 0;
+  bool in_dict = false;
+  if (depth != 0) {
+    remaining = stack_.back().remaining;
+    in_dict = stack_.back().dict;
+    stack_.pop_back();
+  }
+  std::uint64_t v;
+  unsigned vlen;
+  if (key_first) goto key;
+
+value:
+  if (p == end) goto stop_value;
+  switch (*p) {
+    case flux_tag::integer:
+      if (end - p >= 2 && p[1] < 0x80) {  // one-byte varint: declare(1)
+        if (room == 0) goto stop_value;
+        p += 2;
+        room -= 1;
+        break;
+      }
+      // The varint's first byte was declared with the tag; more bytes are extra.
+      vlen = fast_varint(p + 1, end, v);
+      if (vlen == 0 || vlen - 1 >= room) goto stop_value;  // declare(1) for the varint, + continuation bytes
+      p += 1 + vlen;
+      room -= vlen;
+      break;
+    case flux_tag::string:
+    case flux_tag::bytes:
+      if (end - p >= 2 && p[1] < 0x80) {  // one-byte length
+        v = p[1];
+        if (v >= room || v > static_cast<std::uint64_t>(end - p - 2)) goto stop_value;
+        p += 2 + v;
+        room -= 1 + v;
+        break;
+      }
+      vlen = fast_varint(p + 1, end, v);
+      if (vlen == 0 || vlen - 1 >= room || v > room - vlen ||
+          v > static_cast<std::uint64_t>(end - p - 1 - vlen))
+        goto stop_value;
+      p += 1 + vlen + v;
+      room -= vlen + v;
+      break;
+    case flux_tag::null:
+    case flux_tag::false_:
+    case flux_tag::true_:
+      p += 1;
+      break;
+    case flux_tag::floating:
+      if (end - p < 9 || room < 8) goto stop_value;
+      p += 9;
+      room -= 8;
+      break;
+    case flux_tag::list:
+    case flux_tag::tuple:
+    case flux_tag::dict:
+    case flux_tag::tagged: {
+      if (depth + 1 > limits_.max_depth) goto stop_value;
+      const std::uint8_t tag = *p;
+      vlen = fast_varint(p + 1, end, v);
+      if (vlen == 0 || vlen - 1 >= room) goto stop_value;
+      std::uint64_t count = 1;
+      bool dict = false;
+      std::uint64_t declared;  // beyond the varint
+      if (tag == flux_tag::tagged) {
+        if (v > UINT32_MAX) goto stop_value;
+        declared = 1;
+      } else {
+        if (v > limits_.max_record_bytes) goto stop_value;
+        dict = tag == flux_tag::dict;
+        count = v;
+        declared = dict ? 2 * v : v;
+      }
+      if (declared > room - vlen) goto stop_value;
+      p += 1 + vlen;
+      room -= vlen + declared;
+      if (count == 0) break;  // an empty list/tuple/dict is a complete value
+      if (depth != 0) stack_.push_back(Frame{remaining, in_dict, false});
+      ++depth;
+      remaining = count;
+      in_dict = dict;
+      if (dict) goto key;
+      goto value;
+    }
+    default:
+      if (*p >= small_int_first && *p <= small_int_last) {  // legacy one-byte ints
+        p += 1;
+        break;
+      }
+      goto stop_value;  // unknown tag: the byte machine reports it
+  }
+  // The value ended: close every container it completes.
+  for (;;) {
+    if (depth == 0) {
+      pos_ += static_cast<std::size_t>(p - p_ref);
+      p_ref = p;
+      record_size_ = pos_;
+      reset();
+      return true;
+    }
+    if (--remaining != 0) {
+      if (in_dict) goto key;
+      goto value;
+    }
+    if (--depth != 0) {
+      remaining = stack_.back().remaining;
+      in_dict = stack_.back().dict;
+      stack_.pop_back();
+    }
+  }
+
+key:
+  // The key length's first byte was declared with the entry.
+  if (p != end && p[0] < 0x80) {  // one-byte length
+    v = p[0];
+    if (v > room || v >= static_cast<std::uint64_t>(end - p)) goto stop_key;
+    p += 1 + v;
+    room -= v;
+    goto value;
+  }
+  vlen = fast_varint(p, end, v);
+  if (vlen == 0 || vlen - 1 > room || v > room - (vlen - 1) || v > static_cast<std::uint64_t>(end - p - vlen))
+    goto stop_key;
+  p += vlen + v;
+  room -= vlen - 1 + v;
+  goto value;
+
+  // Stop at the start of the current item; the byte machine goes on from here.
+stop_key:
+  if (depth != 0) stack_.push_back(Frame{remaining, in_dict, true});
+  pos_ += static_cast<std::size_t>(p - p_ref);
+  outstanding_ = (limits_.max_record_bytes - room) - pos_;
+  p_ref = p;
+  start_varint(VarintUse::key_len);
+  return false;
+
+stop_value:
+  if (depth != 0) stack_.push_back(Frame{remaining, in_dict, false});
+  pos_ += static_cast<std::size_t>(p - p_ref);
+  outstanding_ = (limits_.max_record_bytes - room) - pos_;
+  p_ref = p;
+  state_ = State::tag;
+  return false;
+}
+
 RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
   if (state_ == State::done) reset();
   const std::uint8_t* const begin = chunk.data();
@@ -103,6 +319,10 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
   auto used = [&] { return static_cast<std::size_t>(p - begin); };
 
   while (p < end) {
+    if (at_item_boundary()) {
+      if (scan_fast(p, end)) return {Status::complete, used()};
+      if (p == end) break;
+    }
     switch (state_) {
       case State::header: {
         const std::uint8_t b = *p;

@@ -1,5 +1,7 @@
 #pragma once
 // Everything in the codec, for convenience.
+#include "crous/crout.hpp"
+#include "crous/document.hpp"
 #include "crous/error.hpp"
 #include "crous/flux.hpp"
 #include "crous/lazy_reader.hpp"

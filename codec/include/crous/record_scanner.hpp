@@ -70,6 +70,9 @@ class RecordScanner {
   void start_varint(VarintUse use) noexcept;
   void start_skip(std::uint64_t bytes, bool key) noexcept;
   void push(std::uint64_t count, bool dict);
+  // Whole-item fast path over contiguous bytes; see record_scanner.cpp.
+  bool at_item_boundary() const noexcept;
+  bool scan_fast(const std::uint8_t*& p, const std::uint8_t* end);
 
   Limits limits_;
   Mode mode_;

@@ -29,6 +29,9 @@ enum class Kind : std::uint8_t { null, boolean, integer, floating, string, bytes
 std::string_view to_string(Kind kind) noexcept;
 
 class Value;
+namespace detail {
+struct ValueAccess;  // codec-internal fast paths (decoder, encoder)
+}
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -111,6 +114,7 @@ class Dict {
   friend bool operator==(const Dict& a, const Dict& b);
 
  private:
+  friend struct detail::ValueAccess;
   std::size_t index_of(std::string_view key) const noexcept;  // npos when missing
   void index_entry(std::size_t i);
   void rebuild_index();
@@ -239,6 +243,7 @@ class Value {
     }
     return static_cast<std::int64_t>(n);
   }
+  friend struct detail::ValueAccess;
   [[noreturn]] static void throw_int_overflow();
   [[noreturn]] void throw_kind(Kind expected) const;
 

@@ -1,0 +1,141 @@
+#include <algorithm>
+#include <string>
+
+#include "crous/crout.hpp"
+#include "crous/stream.hpp"
+#include "crout/crout_parser.hpp"
+#include "crout/events.hpp"
+#include "crout/flux_emitter.hpp"
+#include "crout/text_cursor.hpp"
+#include "crout/value_builder.hpp"
+
+namespace crous {
+
+namespace {
+
+constexpr std::size_t read_chunk = 64 * 1024;
+
+struct Parsed {
+  std::size_t end;
+  bool root_is_number;
+};
+
+template <class Sink>
+Parsed parse_one(Sink& sink, std::string_view text, std::size_t start, const Limits& limits, detail::TextOrigin origin, bool complete) {
+  detail::CroutParser<Sink> parser(text, start, limits, sink, origin, complete);
+  const std::size_t end = parser.parse_document();
+  return {end, parser.root_is_number()};
+}
+
+}  // namespace
+
+CroutReader::CroutReader(InputStream& in, const Limits& limits) : in_(in), limits_(limits) {}
+
+std::optional<Value> CroutReader::next() {
+  detail::ValueBuilder builder;
+  const bool found = read_document([&](std::string_view text, std::size_t start, detail::TextOrigin origin) {
+    builder = detail::ValueBuilder();
+    return parse_one(builder, text, start, limits_, origin, eof_);
+  });
+  if (!found) return std::nullopt;
+  return builder.take();
+}
+
+bool CroutReader::next_flux(Bytes& out) {
+  const std::size_t start_size = out.size();
+  return read_document([&](std::string_view text, std::size_t start, detail::TextOrigin origin) {
+    out.resize(start_size);  // drop what a cut-off attempt wrote
+    detail::FluxEmitter emitter(out, limits_);
+    try {
+      return parse_one(emitter, text, start, limits_, origin, eof_);
+    } catch (...) {
+      out.resize(start_size);
+      throw;
+    }
+  });
+}
+
+std::optional<std::string_view> CroutReader::next_text() {
+  std::size_t start = 0;
+  std::size_t end = 0;
+  const bool found = read_document([&](std::string_view text, std::size_t at, detail::TextOrigin origin) {
+    detail::IgnoreEvents ignore;
+    const Parsed parsed = parse_one(ignore, text, at, limits_, origin, eof_);
+    start = at;
+    end = parsed.end;
+    return parsed;
+  });
+  if (!found) return std::nullopt;
+  return std::string_view(buffer_).substr(start, end - start);
+}
+
+template <class Parse>
+bool CroutReader::read_document(Parse parse) {
+  for (;;) {
+    if (!skip_to_document()) return false;
+    try {
+      const Parsed parsed = parse(std::string_view(buffer_), pos_, origin_);
+      // A number at the very end of what has arrived may still grow.
+      if (parsed.end == buffer_.size() && parsed.root_is_number && !eof_ && read_more()) continue;
+      document_offset_ = origin_.offset + pos_;
+      pos_ = parsed.end;
+      return true;
+    } catch (const DecodeError& error) {
+      if (error.code() != ErrorCode::truncated || eof_ || !read_more()) throw;
+    }
+  }
+}
+
+// Moves past whitespace and comments before the next document; false at a
+// clean end of stream.
+bool CroutReader::skip_to_document() {
+  for (;;) {
+    detail::TextCursor cursor(buffer_, pos_, origin_);
+    try {
+      cursor.skip_space();
+      if (!cursor.at_end()) {
+        pos_ = cursor.pos();
+        return true;
+      }
+    } catch (const DecodeError&) {
+      if (eof_) throw;  // a lone '/' at the very end
+    }
+    if (eof_) return false;
+    // A comment may continue in the next chunk; only whole lines are done with.
+    const auto newline = std::string_view(buffer_).substr(pos_).rfind('\n');
+    if (newline != std::string_view::npos) pos_ += newline + 1;
+    read_more();
+  }
+}
+
+// Reads at least until the unread part has doubled (so re-parsing a long,
+// slowly arriving document costs linear time overall), or until the source
+// has nothing more right now, or end of stream. False when nothing changed.
+bool CroutReader::read_more() {
+  if (eof_) return false;
+  drop_consumed();
+  const std::size_t pending = buffer_.size() - pos_;
+  if (pending > limits_.max_record_bytes) {
+    detail::TextCursor(buffer_, pos_, origin_)
+        .fail(ErrorCode::limit_exceeded, pos_, "document longer than the record limit of " + std::to_string(limits_.max_record_bytes) + " bytes");
+  }
+  const std::size_t target = std::max(pending * 2, pending + read_chunk);
+  while (buffer_.size() - pos_ < target) {
+    const std::size_t old_size = buffer_.size();
+    buffer_.resize(old_size + read_chunk);
+    const std::size_t got = in_.read(reinterpret_cast<std::uint8_t*>(buffer_.data() + old_size), read_chunk);
+    buffer_.resize(old_size + got);
+    if (got == 0) eof_ = true;
+    if (got < read_chunk) break;
+  }
+  return true;
+}
+
+void CroutReader::drop_consumed() {
+  if (pos_ < read_chunk || pos_ < buffer_.size() / 2) return;
+  origin_ = detail::advance_origin(origin_, std::string_view(buffer_).substr(0, pos_));
+  buffer_.erase(0, pos_);
+  pos_ = 0;
+}
+
+}  // namespace crous

@@ -1,0 +1,350 @@
+#pragma once
+// The one FLUX v1 / legacy CROU v2 parser, shared by every decoded form.
+//
+// FluxParser<Builder> validates everything (header, tags, varints, declared
+// sizes against the bytes present and the record limit, depth, UTF-8) and
+// reports what it reads to a Builder, which decides the representation:
+// the owning crous::Value tree (flux_decode.cpp) or the read-only
+// crous::Document tape (document.cpp). Errors, codes and offsets are the
+// parser's, so every form fails identically.
+//
+// Builder interface (Slot is a cheap handle to a value still to be written):
+//   void set_null(Slot); void set_bool(Slot, bool); void set_int(Slot, int64_t);
+//   void set_float(Slot, double); void set_string(Slot, std::string_view);
+//   void set_bytes(Slot, const uint8_t*, size_t);
+//   Seq begin_list(Slot, size_t count); Seq begin_tuple(Slot, size_t count);
+//   Slot next_item(Seq&);  void end_sequence(Seq&);
+//   Map begin_dict(Slot, size_t count); Slot dict_slot(Map&, std::string_view key);
+//   void end_dict(Map&);
+//   Slot begin_tagged(Slot, uint32_t tag);
+// Allocation is bounded by bytes present, never by declared sizes: a count is
+// checked against the bytes left (and the record limit) before begin_* sees it.
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <string>
+
+#include "crous/error.hpp"
+#include "crous/flux.hpp"
+#include "flux_format.hpp"
+#include "utf8.hpp"
+
+namespace crous::detail {
+
+// True when none of the n bytes at p has its high bit set.
+inline bool all_ascii(const std::uint8_t* p, std::size_t n) noexcept {
+  std::uint64_t acc = 0;
+  if (n >= 8) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      acc |= w;
+    }
+    if (i < n) {  // the last 8 bytes, overlapping what was read
+      std::uint64_t w;
+      std::memcpy(&w, p + n - 8, 8);
+      acc |= w;
+    }
+    return (acc & 0x8080808080808080ULL) == 0;
+  }
+  if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return ((a | b) & 0x80808080U) == 0;
+  }
+  std::uint8_t x = 0;
+  for (std::size_t i = 0; i < n; ++i) x |= p[i];
+  return (x & 0x80) == 0;
+}
+
+// One bit of a 64-bit filter for a dict key (first byte plus length).
+// Builders keep the filter of the keys seen in a dict: a key whose bit is not
+// set is new, and needs no duplicate search.
+inline std::uint64_t key_filter_bit(std::string_view key) noexcept {
+  const std::size_t n = key.size();
+  const unsigned first = n == 0 ? 0u : static_cast<std::uint8_t>(key[0]);
+  return std::uint64_t{1} << ((first + static_cast<unsigned>(n)) & 63);
+}
+
+[[noreturn]] void throw_decode_error(ErrorCode code, std::size_t offset, std::string message);
+std::string hex_byte(std::uint8_t b);
+
+template <class Builder>
+class FluxParser {
+ public:
+  using Slot = typename Builder::Slot;
+  using P = const std::uint8_t*;
+
+  FluxParser(ByteView data, const Limits& limits, Builder builder)
+      : begin_(data.data()), p_(data.data()), end_(data.data() + data.size()), limits_(limits), b_(std::move(builder)) {
+    // Bytes past the record limit may exist (the next record of a stream);
+    // the parser must not read into them as part of this record.
+    limit_end_ = data.size() > limits.max_record_bytes ? begin_ + limits.max_record_bytes : end_;
+  }
+
+  void header() {
+    const auto present = static_cast<std::size_t>(end_ - p_);
+    if (present < flux_header_size) [[unlikely]] {
+      // A prefix of a valid header is a truncated document, anything else is not ours.
+      static constexpr std::uint8_t flux[] = {'F', 'L', 'U', 'X', flux_version};
+      static constexpr std::uint8_t crou[] = {'C', 'R', 'O', 'U', crou_version};
+      const std::size_t n = std::min(present, sizeof flux);
+      if (n == 0 || std::memcmp(p_, flux, n) == 0 || std::memcmp(p_, crou, n) == 0)
+        fail(ErrorCode::truncated, 0, "input ends inside the 6-byte header (" + std::to_string(present) + " bytes)");
+      fail(ErrorCode::bad_header, 0, "not a FLUX or CROU document (magic bytes differ)");
+    }
+    if (std::memcmp(p_, flux_magic, 4) == 0) [[likely]] {
+      if (p_[4] != flux_version) fail(ErrorCode::bad_header, 4, "unsupported FLUX version " + std::to_string(p_[4]));
+    } else if (std::memcmp(p_, crou_magic, 4) == 0) {
+      if (p_[4] != crou_version) fail(ErrorCode::bad_header, 4, "unsupported CROU version " + std::to_string(p_[4]));
+      legacy_ = true;
+    } else {
+      fail(ErrorCode::bad_header, 0, "not a FLUX or CROU document (magic bytes differ)");
+    }
+    p_ += flux_header_size;  // byte 5 holds flags, which readers ignore
+  }
+
+  void read_value(Slot out, unsigned depth) { p_ = value(p_, out, depth); }
+
+  std::size_t consumed() const noexcept { return static_cast<std::size_t>(p_ - begin_); }
+  bool at_end() const noexcept { return p_ == end_; }
+  Builder& builder() noexcept { return b_; }
+
+ private:
+  // The read position is passed and returned by value (not kept in a
+  // member) so it stays in a register through the hot paths.
+  struct Read {
+    P p;
+    std::uint64_t v;
+  };
+
+  // Inlined into every container loop, so a scalar item costs no call; only
+  // containers recurse (through the out-of-line read_list/read_dict/...).
+  __attribute__((always_inline)) P value(P p, Slot out, unsigned depth) {
+    need(p, 1, "a value tag");
+    const std::uint8_t tag = *p++;
+    if (legacy_) [[unlikely]]
+      return read_legacy(p, out, tag, depth);
+    switch (tag) {
+      case flux_tag::null: b_.set_null(out); return p;
+      case flux_tag::false_: b_.set_bool(out, false); return p;
+      case flux_tag::true_: b_.set_bool(out, true); return p;
+      case flux_tag::integer: {
+        const Read r = varint(p, "an int");
+        b_.set_int(out, unzigzag(r.v));
+        return r.p;
+      }
+      case flux_tag::floating: {
+        const Read r = read_u64(p, "a float");
+        b_.set_float(out, std::bit_cast<double>(r.v));
+        return r.p;
+      }
+      case flux_tag::string: return read_string(p, out);
+      case flux_tag::bytes: return read_bytes(p, out);
+      case flux_tag::list: return read_list(p, out, depth);
+      case flux_tag::tuple: return read_tuple(p, out, depth);
+      case flux_tag::dict: return read_dict(p, out, depth, false);
+      case flux_tag::tagged: return read_tagged(p, out, depth);
+      default:
+        if (tag >= small_int_first && tag <= small_int_last) {
+          b_.set_int(out, small_int_value(tag));
+          return p;
+        }
+        fail(ErrorCode::unknown_tag, offset(p) - 1, "unknown value tag 0x" + hex_byte(tag));
+    }
+  }
+
+  __attribute__((noinline)) P read_legacy(P p, Slot out, std::uint8_t tag, unsigned depth) {
+    switch (tag) {
+      case crou_tag::null: b_.set_null(out); return p;
+      case crou_tag::false_: b_.set_bool(out, false); return p;
+      case crou_tag::true_: b_.set_bool(out, true); return p;
+      case crou_tag::integer: {
+        const Read r = read_u64(p, "an 8-byte int");
+        b_.set_int(out, static_cast<std::int64_t>(r.v));
+        return r.p;
+      }
+      case crou_tag::floating: {
+        const Read r = read_u64(p, "a float");
+        b_.set_float(out, std::bit_cast<double>(r.v));
+        return r.p;
+      }
+      case crou_tag::string: return read_string(p, out);
+      case crou_tag::bytes: return read_bytes(p, out);
+      case crou_tag::list: return read_list(p, out, depth);
+      case crou_tag::tuple: return read_tuple(p, out, depth);
+      case crou_tag::dict: return read_dict(p, out, depth, true);
+      case crou_tag::tagged: return read_tagged(p, out, depth);
+      default:
+        if (tag >= small_int_first && tag <= small_int_last) {
+          b_.set_int(out, small_int_value(tag));
+          return p;
+        }
+        fail(ErrorCode::unknown_tag, offset(p) - 1, "unknown legacy value tag 0x" + hex_byte(tag));
+    }
+  }
+
+  std::size_t offset(P p) const noexcept { return static_cast<std::size_t>(p - begin_); }
+
+  [[noreturn]] void fail(ErrorCode code, std::size_t offset, std::string message) const {
+    throw_decode_error(code, offset, std::move(message));
+  }
+
+  // Checks that `count` items of at least `unit` bytes each can follow.
+  void need_items(P p, std::uint64_t count, unsigned unit, const char* what) const {
+    need(p, count > UINT64_MAX / unit ? UINT64_MAX : count * unit, what);
+  }
+
+  // Checks that `bytes` more bytes can exist: within the record limit first
+  // (so a huge declaration is a limit error), then within the input.
+  void need(P p, std::uint64_t bytes, const char* what) const {
+    if (bytes <= static_cast<std::uint64_t>(limit_end_ - p)) [[likely]]
+      return;
+    need_failed(p, bytes, what);
+  }
+
+  [[noreturn]] __attribute__((noinline, cold)) void need_failed(P p, std::uint64_t bytes, const char* what) const {
+    if (limit_end_ != end_ || bytes > limits_.max_record_bytes - offset(p)) {
+      fail(ErrorCode::limit_exceeded, offset(p),
+           std::string(what) + " needs " + std::to_string(bytes) + " more bytes, past the record limit of " +
+               std::to_string(limits_.max_record_bytes) + " bytes");
+    }
+    fail(ErrorCode::truncated, offset(p),
+         std::string("input ends before ") + what + " (" + std::to_string(bytes) + " bytes needed, " +
+             std::to_string(end_ - p) + " left)");
+  }
+
+  Read varint(P p, const char* what) const {
+    if (p < limit_end_ && *p < 0x80) [[likely]]
+      return {p + 1, *p};
+    if (limit_end_ - p >= 3) {  // two or three bytes, common for lengths and ids
+      const std::uint64_t b1 = p[1];
+      if (b1 < 0x80) return {p + 2, (p[0] & 0x7Fu) | (b1 << 7)};
+      const std::uint64_t b2 = p[2];
+      if (b2 < 0x80) return {p + 3, (p[0] & 0x7Fu) | ((b1 & 0x7F) << 7) | (b2 << 14)};
+    }
+    return varint_slow(p, what);
+  }
+
+  __attribute__((noinline)) Read varint_slow(P p, const char* what) const {
+    const std::size_t start = offset(p);
+    std::uint64_t v = 0;
+    for (unsigned i = 0; i < max_varint_bytes; ++i) {
+      need(p, 1, what);
+      const std::uint8_t b = *p++;
+      if (i == max_varint_bytes - 1 && b > 1)
+        fail(ErrorCode::varint_too_long, start, std::string("varint for ") + what + " exceeds 64 bits");
+      v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
+      if ((b & 0x80) == 0) return {p, v};
+    }
+    fail(ErrorCode::varint_too_long, start, std::string("varint for ") + what + " is longer than 10 bytes");
+  }
+
+  Read read_u64(P p, const char* what) const {
+    need(p, 8, what);
+    return {p + 8, load_u64_le(p)};
+  }
+
+  // A length-prefixed UTF-8 text (string value or dict key); p moves past it.
+  std::string_view read_text(P& p, const char* what) const {
+    const Read r = varint(p, what);
+    const std::uint64_t len = r.v;
+    need(r.p, len, what);
+    if (limits_.validate_utf8 && !all_ascii(r.p, len)) [[unlikely]] {
+      const std::size_t bad = find_invalid_utf8(r.p, len);
+      if (bad != len)
+        fail(ErrorCode::invalid_utf8, offset(r.p) + bad,
+             std::string(what) + " is not valid UTF-8 (byte 0x" + hex_byte(r.p[bad]) + ")");
+    }
+    p = r.p + len;
+    return {reinterpret_cast<const char*>(r.p), static_cast<std::size_t>(len)};
+  }
+
+  P read_string(P p, Slot out) {
+    const std::string_view text = read_text(p, "string");
+    b_.set_string(out, text);
+    return p;
+  }
+
+  P read_bytes(P p, Slot out) {
+    const Read r = varint(p, "bytes length");
+    need(r.p, r.v, "bytes");
+    b_.set_bytes(out, r.p, static_cast<std::size_t>(r.v));
+    return r.p + r.v;
+  }
+
+  void enter(P p, unsigned depth) const {
+    if (depth + 1 > limits_.max_depth) [[unlikely]]
+      fail(ErrorCode::depth_exceeded, offset(p) - 1,
+           "nesting deeper than the limit of " + std::to_string(limits_.max_depth));
+  }
+
+  Read item_count(P p, unsigned depth) const {
+    enter(p, depth);
+    const Read r = varint(p, "an item count");
+    need_items(r.p, r.v, 1, "the declared items");  // every item is at least one byte
+    return r;
+  }
+
+  __attribute__((noinline)) P read_list(P p, Slot out, unsigned depth) {
+    const Read r = item_count(p, depth);
+    p = r.p;
+    const auto count = static_cast<std::size_t>(r.v);
+    auto seq = b_.begin_list(out, count);
+    for (std::size_t i = 0; i < count; ++i) p = value(p, b_.next_item(seq), depth + 1);
+    b_.end_sequence(seq);
+    return p;
+  }
+
+  __attribute__((noinline)) P read_tuple(P p, Slot out, unsigned depth) {
+    const Read r = item_count(p, depth);
+    p = r.p;
+    const auto count = static_cast<std::size_t>(r.v);
+    auto seq = b_.begin_tuple(out, count);
+    for (std::size_t i = 0; i < count; ++i) p = value(p, b_.next_item(seq), depth + 1);
+    b_.end_sequence(seq);
+    return p;
+  }
+
+  __attribute__((noinline)) P read_dict(P p, Slot out, unsigned depth, bool legacy_keys) {
+    enter(p, depth);
+    const Read r = varint(p, "an entry count");
+    p = r.p;
+    const std::uint64_t count = r.v;
+    need_items(p, count, 2, "the declared entries");  // key length + value tag at least
+    auto map = b_.begin_dict(out, static_cast<std::size_t>(count));
+    for (std::uint64_t i = 0; i < count; ++i) {
+      if (legacy_keys) {
+        need(p, 1, "a key");
+        if (*p != crou_tag::string)
+          fail(ErrorCode::unknown_tag, offset(p), "legacy dict key must be a string (tag 0x05), got 0x" + hex_byte(*p));
+        ++p;
+      }
+      const std::string_view key = read_text(p, "a dict key");
+      p = value(p, b_.dict_slot(map, key), depth + 1);
+    }
+    b_.end_dict(map);
+    return p;
+  }
+
+  __attribute__((noinline)) P read_tagged(P p, Slot out, unsigned depth) {
+    enter(p, depth);
+    const std::size_t start = offset(p);
+    const Read r = varint(p, "a tag number");
+    if (r.v > UINT32_MAX) fail(ErrorCode::invalid_value, start, "tag number " + std::to_string(r.v) + " exceeds 32 bits");
+    return value(r.p, b_.begin_tagged(out, static_cast<std::uint32_t>(r.v)), depth + 1);
+  }
+
+  const std::uint8_t* begin_;
+  const std::uint8_t* p_;  // between top-level calls only
+  const std::uint8_t* end_;
+  const std::uint8_t* limit_end_;
+  // Copies, not references: the hot paths read them without a pointer chase.
+  const Limits limits_;
+  Builder b_;
+  bool legacy_ = false;
+};
+
+}  // namespace crous::detail

@@ -1,0 +1,59 @@
+// crous convert: any supported format to any other, record by record.
+#include <cstdio>
+
+#include "args.hpp"
+#include "cli_error.hpp"
+#include "commands.hpp"
+#include "format_writer.hpp"
+#include "input.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+#include "record_source.hpp"
+
+namespace crous::cli {
+
+namespace {
+
+constexpr const char* help = R"(usage: crous convert --to crout|flux|json [--pretty] [--from flux|crout|json] [INPUT] [-o OUTPUT]
+
+Converts every record of INPUT to the --to format, one record at a time
+(a stream of any length converts in constant memory).
+
+  --to FORMAT      crout, flux or json (required)
+  --from FORMAT    input format; by default detected from the first bytes
+                   (FLUX, legacy CROU or CROUT1). JSON input needs --from json:
+                   a sequence of JSON values separated by whitespace.
+  --pretty         CROUT: one item per line, two-space indent; JSON: indented
+  -o, --output F   write to F (created only if the whole conversion succeeds)
+                   instead of stdout
+  INPUT            a file, or - / nothing for stdin
+
+Text outputs end every record with a newline. JSON uses the mapping in
+docs/cli.md ({"$bytes": ...}, {"$tuple": [...]}, {"$tag": N, "value": ...},
+{"$float": "nan"}). Exit status: 0 ok, 1 invalid input, 2 usage, 3 I/O error.
+)";
+
+}  // namespace
+
+int run_convert(int argc, char** argv) {
+  const Args args(argc, argv, {{"--to", true}, {"--from", true}, {"--pretty", false}, {"-o", true}, {"--output", true}, {"--help", false}, {"-h", false}});
+  if (args.printed_help(help)) return exit_ok;
+  const auto to = args.value("--to");
+  if (!to) usage_error("convert needs --to crout|flux|json");
+  const Format target = parse_format(*to);
+  Input in(args.input());
+  const Format source_format = in.format(args.value("--from"));
+  Output out(args.value("-o").value_or(args.value("--output").value_or("-")));
+
+  RecordSource source(in, source_format);
+  FormatWriter writer(out, target, args.flag("--pretty"));
+  Progress progress(in, "converted");
+  for_each_record(source, in.name(), [&] {
+    writer.write(source);
+    progress.record_done();
+  });
+  out.commit();
+  return exit_ok;
+}
+
+}  // namespace crous::cli

@@ -1,0 +1,26 @@
+#pragma once
+// Writes records to an Output in one format, taking the direct (no value
+// tree) path where one exists: FLUX -> CROUT and CROUT -> FLUX.
+#include "crous/crout.hpp"
+#include "output.hpp"
+#include "record_source.hpp"
+
+namespace crous::cli {
+
+class FormatWriter {
+ public:
+  FormatWriter(Output& out, Format format, bool pretty);
+
+  // The current record of `source`. Text formats end each record with '\n'.
+  void write(RecordSource& source);
+
+ private:
+  void write_value(const Value& value);
+
+  Output& out_;
+  Format format_;
+  bool pretty_;
+  Bytes scratch_;
+};
+
+}  // namespace crous::cli

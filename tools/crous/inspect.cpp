@@ -1,0 +1,107 @@
+// crous inspect: a table of the records in a stream, or an annotated hex
+// dump of one record.
+#include <cstdio>
+#include <string>
+
+#include "args.hpp"
+#include "cli_error.hpp"
+#include "commands.hpp"
+#include "crous/crout.hpp"
+#include "crous/flux_annotate.hpp"
+#include "input.hpp"
+#include "record_source.hpp"
+
+namespace crous::cli {
+
+namespace {
+
+constexpr const char* help = R"(usage: crous inspect [--hex [--record N]] [--from flux|crout|json] [INPUT]
+
+Lists the records of INPUT, one line each: record number, byte offset,
+size in bytes, top-level kind and a short preview.
+
+  --hex          instead, print an annotated hex dump of one record: header,
+                 tags, varints, keys and values, indented by nesting. CROUT
+                 and JSON records are shown as their FLUX encoding.
+  --record N     the record for --hex (default 0, the first)
+  --from FORMAT  input format (default: detected; JSON needs --from json)
+  INPUT          a file, or - / nothing for stdin
+
+Exit status: 0 ok, 1 invalid input (the listing stops at the bad record),
+2 usage, 3 I/O error.
+)";
+
+constexpr std::size_t preview_width = 60;
+
+std::string preview(const Value& value) {
+  std::string text = value.debug_string();
+  if (text.size() > preview_width) text = text.substr(0, preview_width - 3) + "...";
+  return text;
+}
+
+void list_records(RecordSource& source, const Input& in) {
+  std::printf("%-7s %12s %10s  %-7s %s\n", "record", "offset", "size", "kind", "preview");
+  for_each_record(source, in.name(), [&] {
+    const Value& value = source.value();
+    std::printf("%-7llu %12llu %10llu  %-7s %s\n", static_cast<unsigned long long>(source.index()),
+                static_cast<unsigned long long>(source.offset()), static_cast<unsigned long long>(source.size()),
+                std::string(to_string(value.kind())).c_str(), preview(value).c_str());
+  });
+}
+
+// The FLUX bytes of the current record: its own for FLUX input, else its encoding.
+Bytes flux_bytes(RecordSource& source) {
+  if (source.format() == Format::flux) return Bytes(source.flux().begin(), source.flux().end());
+  if (source.format() == Format::crout) return crout_to_flux(source.crout());
+  return encode_flux(source.value());
+}
+
+void dump_record(RecordSource& source, const Input& in, std::uint64_t wanted) {
+  bool found = false;
+  for_each_record(source, in.name(), [&] {
+    if (found || source.index() != wanted) return;
+    found = true;
+    const Bytes flux = flux_bytes(source);
+    const bool native = source.format() == Format::flux;
+    std::printf("record %llu at byte %llu, %llu bytes%s\n", static_cast<unsigned long long>(wanted),
+                static_cast<unsigned long long>(source.offset()), static_cast<unsigned long long>(source.size()),
+                native ? "" : (", shown as its " + std::to_string(flux.size()) + "-byte FLUX encoding").c_str());
+    try {
+      std::fputs(annotate_flux(flux, native ? source.offset() : 0).c_str(), stdout);
+    } catch (const DecodeError& e) {
+      rethrow_in_record(e, source.offset());
+    }
+  });
+  if (!found) throw CliError(exit_invalid_data, in.name() + ": there is no record " + std::to_string(wanted) + " (records are numbered from 0)");
+}
+
+std::uint64_t parse_record_number(const std::string& text) {
+  std::size_t used = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || text[0] == '-') usage_error("--record needs a record number, got '" + text + "'");
+  return n;
+}
+
+}  // namespace
+
+int run_inspect(int argc, char** argv) {
+  const Args args(argc, argv, {{"--hex", false}, {"--record", true}, {"--from", true}, {"--help", false}, {"-h", false}});
+  if (args.printed_help(help)) return exit_ok;
+  const auto record = args.value("--record");
+  if (record && !args.flag("--hex")) usage_error("--record goes with --hex");
+  Input in(args.input());
+  RecordSource source(in, in.format(args.value("--from")));
+  if (args.flag("--hex")) {
+    dump_record(source, in, record ? parse_record_number(*record) : 0);
+  } else {
+    list_records(source, in);
+  }
+  return exit_ok;
+}
+
+}  // namespace crous::cli

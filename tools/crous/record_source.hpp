@@ -1,0 +1,75 @@
+#pragma once
+// The records of an INPUT, one at a time, whatever its format: FLUX records
+// (raw bytes, decoded on demand), CROUT documents (checked text, parsed on
+// demand) or JSON values. Only the current record is held in memory.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "crous/crout.hpp"
+#include "crous/record_stream.hpp"
+#include "input.hpp"
+#include "json_reader.hpp"
+
+namespace crous::cli {
+
+class RecordSource {
+ public:
+  RecordSource(InputStream& in, Format format, const Limits& limits = {});
+
+  // Moves to the next record; false at a clean end. Throws DecodeError whose
+  // offset counts from the start of the input.
+  bool next();
+
+  Format format() const noexcept { return format_; }
+  std::uint64_t index() const noexcept { return index_; }  // 0-based
+  std::uint64_t offset() const noexcept { return offset_; }
+  std::uint64_t size() const noexcept { return size_; }
+  // FLUX input only: the record's bytes (valid until next()).
+  ByteView flux() const noexcept { return flux_; }
+  // CROUT input only: the document's text (valid until next()).
+  std::string_view crout() const noexcept { return crout_; }
+  // The record as a value (decoded once, on first use).
+  const Value& value();
+
+ private:
+  template <class View>
+  bool found(View& slot, View view, std::uint64_t offset) {
+    slot = view;
+    offset_ = offset;
+    size_ = view.size();
+    return true;
+  }
+
+  Format format_;
+  Limits limits_;
+  std::optional<RecordReader> flux_reader_;
+  std::optional<CroutReader> crout_reader_;
+  std::optional<JsonReader> json_reader_;
+  std::uint64_t index_ = 0;
+  std::uint64_t offset_ = 0;
+  std::uint64_t size_ = 0;
+  bool started_ = false;
+  ByteView flux_;
+  std::string_view crout_;
+  std::optional<Value> value_;
+};
+
+// Re-throws a DecodeError raised inside one record with a stream offset.
+[[noreturn]] void rethrow_in_record(const DecodeError& error, std::uint64_t record_offset);
+
+[[noreturn]] void fail_record(const RecordSource& source, const DecodeError& error, const std::string& input_name);
+
+// Calls f() for every record; a bad record becomes a CliError naming the
+// input, the record number and the byte offset.
+template <class F>
+void for_each_record(RecordSource& source, const std::string& input_name, F f) {
+  try {
+    while (source.next()) f();
+  } catch (const DecodeError& e) {
+    fail_record(source, e, input_name);
+  }
+}
+
+}  // namespace crous::cli
