@@ -208,8 +208,8 @@ class FluxParser {
   [[noreturn]] __attribute__((noinline, cold)) void need_failed(P p, std::uint64_t bytes, const char* what) const {
     if (limit_end_ != end_ || bytes > limits_.max_record_bytes - offset(p)) {
       fail(ErrorCode::limit_exceeded, offset(p),
-           std::string(what) + " needs " + std::to_string(bytes) + " more bytes, past the record limit of " +
-               std::to_string(limits_.max_record_bytes) + " bytes");
+           "record limit of " + std::to_string(limits_.max_record_bytes) + " bytes exceeded: " + what +
+               " would take " + std::to_string(bytes) + " more bytes");
     }
     fail(ErrorCode::truncated, offset(p),
          std::string("input ends before ") + what + " (" + std::to_string(bytes) + " bytes needed, " +

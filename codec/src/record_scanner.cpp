@@ -1,5 +1,6 @@
 #include "crous/record_scanner.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -47,8 +48,9 @@ RecordScanner::Result RecordScanner::fail(ErrorCode code, std::size_t offset, st
 }
 
 bool RecordScanner::declare(std::uint64_t bytes) {
-  if (bytes > limits_.max_record_bytes) return false;  // also keeps the sum below from overflowing
-  outstanding_ += bytes;
+  // Saturating, so the error message can still say how big the record claims to be.
+  const std::uint64_t room = UINT64_MAX - pos_ - outstanding_;
+  outstanding_ += std::min(bytes, room);
   return pos_ + outstanding_ <= limits_.max_record_bytes;
 }
 
@@ -437,7 +439,7 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
           case VarintUse::dict_count: {
             const bool dict = varint_use_ == VarintUse::dict_count;
             const std::uint64_t unit = dict ? (legacy_ ? 3 : 2) : 1;
-            if (varint_ > limits_.max_record_bytes || !declare(varint_ * unit)) goto too_large;
+            if (!declare(varint_ > UINT64_MAX / unit ? UINT64_MAX : varint_ * unit)) goto too_large;
             if (varint_ == 0) {
               value_done();
               break;
@@ -479,8 +481,10 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
     continue;
   too_large:
     return fail(ErrorCode::limit_exceeded, item_start_,
-                "record needs at least " + std::to_string(pos_ + outstanding_) + " bytes, over the limit of " +
-                    std::to_string(limits_.max_record_bytes),
+                "record limit of " + std::to_string(limits_.max_record_bytes) +
+                    " bytes exceeded: what was declared so far needs at least " +
+                    (pos_ + outstanding_ == UINT64_MAX ? std::string("2^64") : std::to_string(pos_ + outstanding_)) +
+                    " bytes",
                 used());
   }
   return {Status::need_more, used()};

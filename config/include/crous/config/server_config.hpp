@@ -1,0 +1,41 @@
+#pragma once
+// Settings of crous-server and of any service embedding crous::server::Server.
+// Defaults here are the documented defaults (config/crous-server.conf); the
+// loader in config_loader.hpp layers a file, CROUS_* variables and flags on top.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace crous::config {
+
+enum class LogFormat : std::uint8_t { text, json };
+std::string_view to_string(LogFormat format) noexcept;
+
+struct ServerConfig {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 7878;  // 0 picks an ephemeral port (tests)
+  unsigned threads = 0;       // I/O threads; 0 = hardware concurrency
+  unsigned workers = 4;       // threads running offloaded handlers
+
+  std::string route_key = "op";         // dict field naming the handler
+  std::string default_route = "echo";   // handler for records without one
+
+  std::size_t max_connections = 10'000;
+  std::size_t max_record_bytes = std::size_t{16} << 20;
+  unsigned max_depth = 256;
+  std::size_t high_watermark = std::size_t{1} << 20;  // pending output that pauses reading
+
+  std::chrono::milliseconds idle_timeout{300'000};
+  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds drain_timeout{8'000};
+
+  std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+  LogFormat log_format = LogFormat::text;
+
+  // threads, with 0 resolved to the hardware concurrency (at least 1).
+  unsigned io_threads() const noexcept;
+};
+
+}  // namespace crous::config

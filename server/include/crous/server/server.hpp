@@ -1,0 +1,54 @@
+#pragma once
+// The asynchronous FLUX record server (docs/protocol.md, docs/server.md).
+//
+//   crous::server::Server server(options);            // options: crous::config::ServerConfig
+//   server.router().add("hello", [](const crous::Value&) { return crous::Value("world"); });
+//   server.run();                                     // until SIGINT/SIGTERM, then drains
+//
+// Or, to control the lifetime yourself (tests, services with their own main loop):
+//   server.start(); ... server.port() ...; server.shutdown(); server.wait();
+#include <cstdint>
+#include <memory>
+
+#include "crous/config/server_config.hpp"
+#include "crous/server/router.hpp"
+#include "crous/server/stats.hpp"
+
+namespace crous::server {
+
+using Options = config::ServerConfig;
+
+class Server {
+ public:
+  explicit Server(Options options = {});
+  ~Server();  // shuts down (graceful, bounded by drain_timeout) and waits
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Pre-loaded with echo, ping, stats and info; add or replace before start().
+  Router& router();
+  const Options& options() const;
+
+  // Binds, listens and starts the I/O and worker threads; returns at once.
+  // Throws std::invalid_argument when default_route names no handler and
+  // std::system_error when the address cannot be bound.
+  void start();
+  // The bound port (useful with port 0). Valid after start().
+  std::uint16_t port() const;
+  // Begins a graceful shutdown: stop accepting, answer every complete request
+  // already received, flush, close; bounded by drain_timeout. Any thread,
+  // any number of times; returns at once.
+  void shutdown();
+  // Blocks until shutdown has finished and every thread has stopped.
+  void wait();
+  // start(), shutdown() on SIGINT or SIGTERM, wait().
+  void run();
+
+  StatsSnapshot stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crous::server

@@ -1,0 +1,35 @@
+#include "builtin_handlers.hpp"
+
+#ifndef CROUS_VERSION
+#define CROUS_VERSION "unknown"
+#endif
+
+namespace crous::server::detail {
+
+void register_builtin_handlers(Router& router, const Options& options, std::function<StatsSnapshot()> stats) {
+  router.add_echo("echo");
+  router.add("ping", [](const Value&) { return Value(Dict{{"pong", true}}); });
+  router.add("stats", [stats = std::move(stats)](const Value&) { return stats().to_value(); });
+  // The router holding this handler and the options belong to the same
+  // server, so the references stay valid.
+  router.add("info", [&options, &router](const Value&) {
+    List ops;
+    for (auto& op : router.ops()) ops.push_back(op);
+    auto n = [](auto v) { return Value(static_cast<std::int64_t>(v)); };
+    return Value(Dict{
+        {"server", "crous-server"},
+        {"version", CROUS_VERSION},
+        {"route_key", options.route_key},
+        {"default_route", options.default_route},
+        {"ops", std::move(ops)},
+        {"limits", Dict{{"max_record_bytes", n(options.max_record_bytes)},
+                        {"max_depth", n(options.max_depth)},
+                        {"max_connections", n(options.max_connections)},
+                        {"high_watermark", n(options.high_watermark)},
+                        {"idle_timeout_ms", n(options.idle_timeout.count())},
+                        {"write_timeout_ms", n(options.write_timeout.count())}}},
+    });
+  });
+}
+
+}  // namespace crous::server::detail

@@ -1,0 +1,40 @@
+#pragma once
+// Accepts connections and hands each to the next shard (round robin). Runs on
+// shard 0's thread. Connections over max_connections get one server_busy
+// error record and are closed.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "server_core.hpp"
+
+namespace crous::server::detail {
+
+class Listener {
+ public:
+  using tcp = boost::asio::ip::tcp;
+
+  Listener(ServerCore& core, std::vector<std::unique_ptr<Shard>>& shards, const tcp::endpoint& endpoint);
+
+  void start();
+  void stop();  // on shard 0's thread
+  std::uint16_t port() const;
+
+ private:
+  void do_accept();
+  void on_accept(const boost::system::error_code& ec, tcp::socket socket, Shard& shard);
+  void admit(tcp::socket socket, Shard& shard);
+  void refuse(tcp::socket socket, std::string_view code, std::string_view message);
+
+  ServerCore& core_;
+  std::vector<std::unique_ptr<Shard>>& shards_;
+  tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
+  std::size_t next_shard_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace crous::server::detail

@@ -1,0 +1,178 @@
+#include "crous/server/server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <system_error>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "builtin_handlers.hpp"
+#include "listener.hpp"
+#include "session.hpp"
+
+namespace crous::server {
+
+namespace asio = boost::asio;
+using detail::Shard;
+
+struct Server::Impl {
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+
+  explicit Impl(Options opts)
+      : options(std::move(opts)),
+        workers(options.workers),
+        core{options, router, Limits{options.max_record_bytes, options.max_depth, true}, stats, workers, {}, {}} {
+    for (unsigned i = 0; i < options.io_threads(); ++i) shards.push_back(std::make_unique<Shard>());
+    drain_timer.emplace(shards.front()->ctx);
+    core.on_session_closed = [this] {
+      if (core.draining.load() && stats.get(detail::Counter::connections_open) == 0)
+        asio::post(shards.front()->ctx, [this] { drain_timer->cancel(); });
+    };
+  }
+
+  ~Impl() {
+    if (started) {
+      begin_shutdown();
+      join();
+    }
+    // Offload jobs still queued hold sessions; drop them before the shards
+    // (whose io_contexts the sessions' sockets belong to) go away.
+    workers.stop();
+  }
+
+  void start(bool handle_signals) {
+    if (started) throw std::logic_error("server already started");
+    if (!router.find(options.default_route))
+      throw std::invalid_argument("default_route '" + options.default_route + "' names no registered handler");
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options.listen_address, ec);
+    if (ec) throw std::invalid_argument("listen_address '" + options.listen_address + "' is not an IP address");
+    try {
+      listener.emplace(core, shards, asio::ip::tcp::endpoint(address, options.port));
+    } catch (const boost::system::system_error& e) {
+      // Embedders should not need Boost to catch this.
+      throw std::system_error(e.code().value(), std::system_category(),
+                              "cannot listen on " + options.listen_address + ":" + std::to_string(options.port));
+    }
+    bound_port = listener->port();
+    if (handle_signals) {
+      signals.emplace(shards.front()->ctx, SIGINT, SIGTERM);
+      signals->async_wait([this](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        spdlog::info("received {}; shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+        begin_shutdown();
+      });
+    }
+    listener->start();
+    for (auto& shard : shards) guards.emplace_back(shard->ctx.get_executor());
+    started = true;
+    spdlog::info(
+        "crous-server listening on {}:{} ({} I/O threads, {} workers; route_key '{}', default_route '{}'; "
+        "max_connections {}, max_record_bytes {}, max_depth {}, high_watermark {}, idle_timeout {} ms, "
+        "write_timeout {} ms, drain_timeout {} ms)",
+        options.listen_address, bound_port, shards.size(), options.workers, options.route_key, options.default_route,
+        options.max_connections, options.max_record_bytes, options.max_depth, options.high_watermark,
+        options.idle_timeout.count(), options.write_timeout.count(), options.drain_timeout.count());
+    for (auto& shard : shards) threads.emplace_back([ctx = &shard->ctx] { ctx->run(); });
+  }
+
+  void begin_shutdown() {
+    if (!started || core.draining.exchange(true)) return;
+    asio::post(shards.front()->ctx, [this] { drain(); });
+  }
+
+  // On shard 0's thread.
+  void drain() {
+    listener->stop();
+    // A second Ctrl-C gets the default action: stop now, without draining.
+    if (signals) {
+      signals->clear();
+      signals->cancel();
+    }
+    spdlog::info("draining {} connections (deadline {} ms)", stats.get(detail::Counter::connections_open),
+                 options.drain_timeout.count());
+    for (auto& shard : shards)
+      asio::post(shard->ctx, [s = shard.get()] {
+        for (auto& session : sessions_of(*s)) session->drain();
+      });
+    drain_timer->expires_after(options.drain_timeout);
+    drain_timer->async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;  // every connection finished in time
+      spdlog::warn("drain deadline passed with {} connections open; closing them", stats.get(detail::Counter::connections_open));
+      for (auto& shard : shards)
+        asio::post(shard->ctx, [s = shard.get()] {
+          for (auto& session : sessions_of(*s)) session->force_close();
+        });
+    });
+    if (stats.get(detail::Counter::connections_open) == 0) drain_timer->cancel();
+    // From now on each io_context returns from run() once its last session
+    // (and the drain timer) is gone.
+    for (auto& guard : guards) guard.reset();
+  }
+
+  // A copy: closing a session removes it from the map.
+  static std::vector<std::shared_ptr<detail::Session>> sessions_of(Shard& shard) {
+    std::vector<std::shared_ptr<detail::Session>> out;
+    out.reserve(shard.sessions.size());
+    for (auto& [ptr, session] : shard.sessions) out.push_back(session);
+    return out;
+  }
+
+  void join() {
+    std::lock_guard lock(join_mutex);
+    for (auto& t : threads)
+      if (t.joinable()) t.join();
+    if (!stopped_logged && started) {
+      stopped_logged = true;
+      spdlog::info("crous-server stopped");
+    }
+  }
+
+  Options options;
+  Router router;
+  detail::Stats stats;
+  detail::WorkerPool workers;
+  detail::ServerCore core;
+  std::vector<std::unique_ptr<Shard>> shards;
+  std::optional<asio::steady_timer> drain_timer;
+  std::optional<asio::signal_set> signals;
+  std::optional<detail::Listener> listener;
+  std::vector<WorkGuard> guards;
+  std::vector<std::thread> threads;
+  std::mutex join_mutex;
+  std::uint16_t bound_port = 0;
+  bool started = false;
+  bool stopped_logged = false;
+};
+
+Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
+  detail::register_builtin_handlers(impl_->router, impl_->options, [impl = impl_.get()] {
+    return impl->stats.snapshot();
+  });
+}
+
+Server::~Server() = default;
+
+Router& Server::router() { return impl_->router; }
+const Options& Server::options() const { return impl_->options; }
+void Server::start() { impl_->start(false); }
+std::uint16_t Server::port() const { return impl_->bound_port; }
+void Server::shutdown() { impl_->begin_shutdown(); }
+void Server::wait() { impl_->join(); }
+
+void Server::run() {
+  impl_->start(true);
+  impl_->join();
+}
+
+StatsSnapshot Server::stats() const { return impl_->stats.snapshot(); }
+
+}  // namespace crous::server

@@ -1,0 +1,39 @@
+#pragma once
+// State shared by the listener and every session of one server.
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "crous/limits.hpp"
+#include "crous/server/server.hpp"
+#include "stats.hpp"
+#include "worker_pool.hpp"
+
+namespace crous::server::detail {
+
+class Session;
+
+// One I/O thread's world: its io_context and the sessions living on it. A
+// session is touched only from its shard's thread, so sessions need no
+// strands or locks.
+struct Shard {
+  boost::asio::io_context ctx{1};
+  // The shard owns open sessions; a session removes itself when it closes.
+  std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
+};
+
+struct ServerCore {
+  const Options& options;
+  const Router& router;
+  Limits limits;
+  Stats& stats;
+  WorkerPool& workers;
+  std::atomic<bool> draining{false};
+  // Called (on the session's thread) after a session has closed.
+  std::function<void()> on_session_closed;
+};
+
+}  // namespace crous::server::detail
