@@ -34,24 +34,15 @@ LazyReader::LazyReader(InputStream& in, const Limits& limits)
   declared_ = varint();
 }
 
-// Drops consumed bytes and appends one read's worth; false at end of stream.
+// Drops consumed bytes and appends one read; false at end of stream.
 bool LazyReader::fill() {
-  if (eof_) return false;
-  if (pos_ != 0) {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(pos_));
-    offset_ += pos_;
-    pos_ = 0;
-  }
-  const std::size_t old = buffer_.size();
-  buffer_.resize(old + read_chunk);
-  const std::size_t n = in_.read(buffer_.data() + old, read_chunk);
-  buffer_.resize(old + n);
-  eof_ = n == 0;
-  return n != 0;
+  const std::size_t consumed = pos_;
+  pos_ = 0;
+  return buffer_.refill(in_, consumed);
 }
 
 void LazyReader::truncated() const {
-  throw DecodeError(ErrorCode::truncated, offset_ + buffer_.size(),
+  throw DecodeError(ErrorCode::truncated, buffer_.stream_offset() + buffer_.size(),
                     "stream ends after " + std::to_string(read_) + " of " + std::to_string(declared_) + " items");
 }
 

@@ -5,10 +5,6 @@
 
 namespace crous {
 
-namespace {
-constexpr std::size_t read_chunk = 64 * 1024;
-}
-
 void RecordWriter::write(const Value& record) {
   scratch_.clear();
   encode_flux(record, scratch_);
@@ -20,21 +16,13 @@ void RecordWriter::flush() { out_.flush(); }
 
 RecordReader::RecordReader(InputStream& in, const Limits& limits) : in_(in), limits_(limits), scanner_(limits) {}
 
-// Reads more bytes after what is buffered, first dropping consumed records
-// so the buffer never holds more than one record plus one read chunk.
+// Drops the records already returned and reads more, so the buffer never
+// holds more than one record plus one read chunk.
 bool RecordReader::fill() {
-  if (begin_ != 0) {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(begin_));
-    scanned_ -= begin_;
-    stream_offset_ += begin_;
-    begin_ = 0;
-  }
-  const std::size_t old = buffer_.size();
-  buffer_.resize(old + read_chunk);
-  const std::size_t n = in_.read(buffer_.data() + old, read_chunk);
-  buffer_.resize(old + n);
-  if (n == 0) eof_ = true;
-  return n != 0;
+  const std::size_t consumed = begin_;
+  begin_ = 0;
+  scanned_ -= consumed;
+  return buffer_.refill(in_, consumed);
 }
 
 std::optional<std::span<const std::uint8_t>> RecordReader::next_raw() {
@@ -44,19 +32,20 @@ std::optional<std::span<const std::uint8_t>> RecordReader::next_raw() {
       scanned_ += result.consumed;
       if (result.status == RecordScanner::Status::error) {
         const DecodeError e = scanner_.error();
-        throw DecodeError(e.code(), stream_offset_ + begin_ + e.offset(), e.message());
+        throw DecodeError(e.code(), buffer_.stream_offset() + begin_ + e.offset(), e.message());
       }
       if (result.status == RecordScanner::Status::complete) {
         const std::span<const std::uint8_t> record(buffer_.data() + begin_, scanner_.record_size());
-        record_offset_ = stream_offset_ + begin_;
+        record_offset_ = buffer_.stream_offset() + begin_;
         begin_ += record.size();
         return record;
       }
     }
-    if (eof_ || !fill()) {
+    if (!fill()) {
       if (begin_ == buffer_.size()) return std::nullopt;  // clean end at a record boundary
-      throw DecodeError(ErrorCode::truncated, stream_offset_ + buffer_.size(),
-                        "stream ends inside the record that starts at byte " + std::to_string(stream_offset_ + begin_));
+      throw DecodeError(ErrorCode::truncated, buffer_.stream_offset() + buffer_.size(),
+                        "stream ends inside the record that starts at byte " +
+                            std::to_string(buffer_.stream_offset() + begin_));
     }
   }
 }

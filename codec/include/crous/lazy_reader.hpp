@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "crous/detail/read_buffer.hpp"
 #include "crous/limits.hpp"
 #include "crous/record_scanner.hpp"
 #include "crous/value.hpp"
@@ -31,7 +32,7 @@ class LazyReader {
   // Dict: the next (key, value) entry, or nullopt after the last one.
   std::optional<std::pair<std::string, Value>> next_entry();
   // Stream offset of the next unread byte (for error reports and resuming).
-  std::uint64_t offset() const noexcept { return offset_ + pos_; }
+  std::uint64_t offset() const noexcept { return buffer_.stream_offset() + pos_; }
 
  private:
   std::uint8_t byte();
@@ -46,10 +47,8 @@ class LazyReader {
   Kind kind_ = Kind::list;
   std::uint64_t declared_ = 0;
   std::uint64_t read_ = 0;
-  std::vector<std::uint8_t> buffer_;
-  std::size_t pos_ = 0;
-  std::uint64_t offset_ = 0;  // stream offset of buffer_[0]
-  bool eof_ = false;
+  detail::ReadBuffer buffer_;
+  std::size_t pos_ = 0;  // next unread byte in buffer_
 };
 
 }  // namespace crous

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "crous/detail/read_buffer.hpp"
 #include "crous/limits.hpp"
 #include "crous/record_scanner.hpp"
 #include "crous/value.hpp"
@@ -49,12 +50,10 @@ class RecordReader {
   InputStream& in_;
   Limits limits_;
   RecordScanner scanner_;
-  std::vector<std::uint8_t> buffer_;
+  detail::ReadBuffer buffer_;
   std::size_t begin_ = 0;    // start of the current record in buffer_
   std::size_t scanned_ = 0;  // bytes of buffer_ already fed to the scanner
-  std::uint64_t stream_offset_ = 0;  // stream offset of buffer_[0]
   std::uint64_t record_offset_ = 0;
-  bool eof_ = false;
 };
 
 }  // namespace crous
