@@ -47,9 +47,12 @@ class Writer {
   }
 
  private:
+  // Grows by the size of this record so far (not of the whole vector, which
+  // may hold many earlier records: that would make appending quadratic).
+  // The vector's own capacity growth keeps reallocations amortised.
   __attribute__((noinline)) void grow(std::size_t n) {
     const std::size_t used = static_cast<std::size_t>(p_ - out_.data());
-    out_.resize(std::max(out_.size() * 2, used + n + 256));
+    out_.resize(used + std::max(n + 256, used - base_));
     p_ = out_.data() + used;
     end_ = out_.data() + out_.size();
   }

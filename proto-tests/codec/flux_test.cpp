@@ -76,6 +76,22 @@ TEST(Flux, EveryTruncationPointIsATruncatedError) {
   }
 }
 
+// Appending to a buffer that already holds records (the stream writers' and
+// the client's path) must give exactly the concatenated documents, also for
+// records that outgrow the encoder's first size guess.
+TEST(Flux, AppendingManyRecordsToOneBufferConcatenatesThem) {
+  test::RandomValueGenerator gen(31);
+  Bytes appended;
+  Bytes expected;
+  for (int i = 0; i < 300; ++i) {
+    const Value v = i % 50 == 0 ? Value(std::string(5000 + static_cast<std::size_t>(i), 'q')) : gen.next();
+    encode_flux(v, appended);
+    const Bytes one = encode_flux(v);
+    expected.insert(expected.end(), one.begin(), one.end());
+  }
+  EXPECT_EQ(appended, expected);
+}
+
 TEST(Flux, TrailingBytesAfterASingleDocumentAreAnError) {
   Bytes two = encode_flux(Value(1));
   const Bytes second = encode_flux(Value(2));
