@@ -1,0 +1,39 @@
+# crous-server image: crous-server, crous and crous-echo on debian:bookworm-slim.
+#   docker build -t crous .
+#   docker run --rm -p 7878:7878 crous
+# The build steps are the README/CI steps (scripts/install-deps.sh, then a
+# Release CMake configure and build); scripts/check-dockerfile.sh, run by the
+# test suite, fails if this file drifts from them.
+
+# ---- build stage ----
+FROM debian:bookworm AS build
+WORKDIR /src
+COPY scripts/install-deps.sh scripts/install-deps.sh
+RUN scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
+COPY . .
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
+ && cmake --build build -j "$(nproc)" --target crous-server crous crous-echo
+
+# ---- runtime stage ----
+FROM debian:bookworm-slim AS runtime
+COPY scripts/install-deps.sh /tmp/install-deps.sh
+RUN /tmp/install-deps.sh --runtime && rm -rf /var/lib/apt/lists/* /tmp/install-deps.sh
+# Fixed IDs so mounted files and Kubernetes runAsUser can rely on them.
+RUN groupadd --system --gid 10001 crous \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin crous
+COPY --from=build /src/build/bin/crous-server /src/build/bin/crous /src/build/bin/crous-echo /usr/local/bin/
+COPY config/crous-server.conf /etc/crous/crous-server.conf
+# Settings: flags > CROUS_* variables > the config file > defaults. Mount
+# your own file over /etc/crous/crous-server.conf or set CROUS_* at run time.
+ENV CROUS_CONFIG=/etc/crous/crous-server.conf \
+    CROUS_LISTEN_ADDRESS=0.0.0.0 \
+    CROUS_PORT=7878
+USER 10001:10001
+EXPOSE 7878
+# crous-echo reads CROUS_PORT, so the check follows a moved port.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
+  CMD ["crous-echo", "--op", "ping", "--quiet", "--timeout", "2000"]
+# Exec form: crous-server is PID 1 and receives SIGTERM from `docker stop`
+# (it drains within drain_timeout = 8s, inside Docker's 10s grace period).
+ENTRYPOINT ["crous-server"]
+CMD []

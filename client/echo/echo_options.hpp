@@ -1,0 +1,37 @@
+#pragma once
+// Command line of crous-echo.
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace crous::echo {
+
+enum class OutputFormat { crout, json, flux };
+
+struct EchoOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 7878;
+  std::optional<std::string> op;     // sets the "op" field of dict records
+  OutputFormat format = OutputFormat::crout;
+  std::chrono::milliseconds timeout{5000};
+  bool quiet = false;                // no output; the exit code tells
+  std::optional<std::size_t> count;  // benchmark: repeat the record N times
+  std::size_t pipeline = 1;          // benchmark: calls in flight
+  std::vector<std::string> records;  // CROUT, JSON or @file
+};
+
+// Bad command line; the message says what is wrong.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses argv. Returns nullopt after printing --help.
+std::optional<EchoOptions> parse_echo_args(int argc, char** argv);
+
+extern const char* const usage_text;
+
+}  // namespace crous::echo

@@ -1,0 +1,63 @@
+// crous-echo: sends records to a crous-server and prints the responses.
+// See echo_options.cpp for the command line, docs/client.md for examples.
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+#include "bench.hpp"
+#include "crous/client/client.hpp"
+#include "crous/error.hpp"
+#include "echo_options.hpp"
+#include "record_input.hpp"
+#include "record_output.hpp"
+
+namespace {
+
+using namespace crous;
+using namespace crous::echo;
+
+enum Exit { ok = 0, error_response = 1, bad_input = 2, connection_failed = 3 };
+
+// All records go out in one pipelined flush; responses print as they are read.
+int run_calls(const EchoOptions& options, const std::vector<Value>& records) {
+  client::Client connection(client::Options{.connect_timeout = options.timeout, .timeout = options.timeout});
+  connection.connect(options.host, options.port);
+  for (const auto& record : records) connection.send(record);
+  connection.flush();
+  int status = ok;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Value response = connection.receive_record();
+    if (client::server_error_in(response)) status = error_response;
+    if (!options.quiet) print_response(response, options.format, std::cout);
+  }
+  std::cout.flush();
+  return status;
+}
+
+int run(int argc, char** argv) {
+  const auto options = parse_echo_args(argc, argv);
+  if (!options) return ok;
+  const auto records = load_records(*options, std::cin);
+  if (options->count) return run_bench(*options, records.front(), std::cout);
+  return run_calls(*options, records);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const echo::UsageError& e) {
+    std::fprintf(stderr, "crous-echo: %s\n(crous-echo --help shows the usage)\n", e.what());
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "crous-echo: %s\n", e.what());
+  } catch (const DecodeError& e) {
+    std::fprintf(stderr, "crous-echo: bad input: %s\n", e.what());
+  } catch (const client::ClientError& e) {
+    std::fprintf(stderr, "crous-echo: %s\n", e.what());
+    return connection_failed;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "crous-echo: %s\n", e.what());
+  }
+  return bad_input;
+}

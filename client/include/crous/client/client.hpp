@@ -1,0 +1,66 @@
+#pragma once
+// Synchronous crous client. One TCP connection; requests are FLUX records,
+// each answered by exactly one response record, in order.
+//
+//   crous::client::Client c;
+//   c.connect("127.0.0.1", 7878, std::chrono::seconds(2));
+//   crous::Value pong = c.call(crous::Dict{{"op", "ping"}});
+//
+//   for (auto& r : records) c.send(r);   // pipelining: buffer many...
+//   c.flush();                           // ...write them in one go...
+//   for (std::size_t i = 0; i < records.size(); ++i) use(c.receive());  // ...read in order
+//
+// Every blocking call is bounded by a timeout (Options). Failures throw
+// ClientError (transport; the connection is closed afterwards) or
+// ServerError (an error record; the connection stays usable).
+// Asio stays out of this header: the connection lives behind a pimpl.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "crous/client/error.hpp"
+#include "crous/client/options.hpp"
+#include "crous/value.hpp"
+
+namespace crous::client {
+
+class Client {
+ public:
+  explicit Client(Options options = {});
+  ~Client();
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+
+  // Resolves and connects; throws ClientError resolve_failed,
+  // connection_refused, connect_failed or timeout.
+  void connect(std::string_view host, unsigned short port, std::chrono::milliseconds timeout);
+  void connect(std::string_view host, unsigned short port);  // Options::connect_timeout
+
+  // Encodes `request` into the send buffer; nothing is written yet.
+  void send(const Value& request);
+  // Writes everything buffered by send(). While writing it also reads
+  // responses into memory, so a long pipeline cannot deadlock against a
+  // server that is blocked writing its answers.
+  void flush();
+  // The next response, in request order; an error record is thrown as
+  // ServerError. Flushes first if send() left requests buffered.
+  Value receive();
+  // Like receive(), but error records are returned as plain values.
+  Value receive_record();
+  // send + flush + receive. Throws UsageError if pipelined responses are
+  // still unread (the answer would belong to an older request).
+  Value call(const Value& request);
+
+  void set_timeout(std::chrono::milliseconds timeout) noexcept;
+  // Requests sent whose responses have not been received yet.
+  std::size_t outstanding() const noexcept;
+  bool is_open() const noexcept;
+  void close() noexcept;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crous::client

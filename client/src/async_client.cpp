@@ -1,0 +1,32 @@
+#include "crous/client/async_client.hpp"
+
+#include "async_connection.hpp"
+
+namespace crous::client {
+
+AsyncClient::AsyncClient(const executor_type& executor, Options options)
+    : executor_(executor), connection_(std::make_shared<detail::AsyncConnection>(executor, options)) {}
+
+AsyncClient::~AsyncClient() { close(); }
+
+void AsyncClient::start_connect(std::string host, unsigned short port, std::unique_ptr<detail::Completion> completion) {
+  boost::asio::post(connection_->strand(), [connection = connection_, host = std::move(host), port,
+                                            completion = std::move(completion)]() mutable {
+    connection->connect(host, port, std::move(completion));
+  });
+}
+
+void AsyncClient::start_call(Value request, std::unique_ptr<detail::Completion> completion) {
+  boost::asio::post(connection_->strand(), [connection = connection_, request = std::move(request),
+                                            completion = std::move(completion)]() mutable {
+    connection->call(request, std::move(completion));
+  });
+}
+
+void AsyncClient::close() {
+  boost::asio::post(connection_->strand(), [connection = connection_] {
+    connection->fail(ClientError(ClientErrc::not_connected, "the client was closed"));
+  });
+}
+
+}  // namespace crous::client

@@ -1,0 +1,48 @@
+#pragma once
+// Frames and decodes the responses arriving on a connection. Network bytes
+// are appended with prepare()/commit(); next() hands back each complete
+// record. Shared by the synchronous and the asynchronous client.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "crous/client/error.hpp"
+#include "crous/limits.hpp"
+#include "crous/record_scanner.hpp"
+#include "crous/value.hpp"
+
+namespace crous::client::detail {
+
+class ResponseReader {
+ public:
+  explicit ResponseReader(const Limits& limits);
+
+  // Writable space for at least one network read.
+  std::span<std::uint8_t> prepare();
+  void commit(std::size_t bytes) noexcept { end_ += bytes; }
+
+  // The next complete response, or nullopt until more bytes arrive. Throws
+  // ClientError(malformed_response) when the bytes are not valid FLUX.
+  std::optional<Value> next();
+
+  // The error for an end of stream with `outstanding` responses still due:
+  // truncated_response inside a record, connection_closed between records.
+  ClientError end_of_stream(std::size_t outstanding, const std::string& peer) const;
+
+  // True while some bytes of a response are buffered but not yet returned.
+  bool mid_record() const noexcept { return end_ > begin_; }
+
+ private:
+  void compact();
+
+  Limits limits_;
+  RecordScanner scanner_;
+  std::vector<std::uint8_t> buffer_;
+  std::size_t begin_ = 0;    // first byte of the record being framed
+  std::size_t scanned_ = 0;  // bytes already fed to the scanner
+  std::size_t end_ = 0;      // end of received bytes
+};
+
+}  // namespace crous::client::detail

@@ -1,0 +1,64 @@
+#pragma once
+// Runs build/bin programs as child processes for the client tests: the real
+// crous-server on a free port, and crous-echo with captured output.
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace crous::test {
+
+struct ChildResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  std::string out;
+  std::string err;
+};
+
+class ChildProcess {
+ public:
+  // Starts `program` with `args`; stdin reads `input` (a file written
+  // first), stdout/stderr go to files read back by wait().
+  ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args, const std::string& input = {});
+  ~ChildProcess();  // SIGKILL if still running
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const noexcept { return pid_; }
+  bool running();
+  // Waits at most `limit`; on expiry kills the child and fails the test.
+  ChildResult wait(std::chrono::milliseconds limit = std::chrono::seconds(60));
+  void signal(int signo);
+  std::string stderr_so_far() const;
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = 0;
+  bool reaped_ = false;
+  std::filesystem::path dir_;
+};
+
+// Runs a program to completion (bounded by `limit`).
+ChildResult run_program(const std::filesystem::path& program, const std::vector<std::string>& args,
+                        const std::string& input = {}, std::chrono::milliseconds limit = std::chrono::seconds(60));
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+unsigned short free_port();
+
+// The real crous-server on a free loopback port, stopped with SIGTERM at
+// the end. Extra arguments are crous-server flags.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const std::vector<std::string>& extra_args = {});
+  ~ServerProcess();
+  unsigned short port() const noexcept { return port_; }
+  // SIGTERM and wait; returns the exit code.
+  int stop();
+
+ private:
+  unsigned short port_;
+  ChildProcess process_;
+};
+
+}  // namespace crous::test

@@ -1,0 +1,69 @@
+#pragma once
+// A scripted TCP peer on a real loopback socket, for the error paths the
+// real server does not produce on demand: silence, closing mid-stream,
+// truncated or garbled responses. It accepts one connection and runs the
+// script on it in a thread; every socket call is bounded by a timeout.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "crous/value.hpp"
+
+namespace crous::test {
+
+class RawPeer {
+ public:
+  using Script = std::function<void(int fd)>;
+  explicit RawPeer(Script script);
+  ~RawPeer();  // joins the script thread
+  RawPeer(const RawPeer&) = delete;
+  RawPeer& operator=(const RawPeer&) = delete;
+
+  unsigned short port() const noexcept { return port_; }
+
+  // Script helpers. Reads `count` whole request records (framed with the
+  // codec's RecordScanner) and returns them decoded.
+  static std::vector<Value> read_requests(int fd, std::size_t count);
+  static void write_bytes(int fd, const std::vector<std::uint8_t>& bytes);
+  // Blocks until the client closes the connection (or 10 s pass).
+  static void wait_for_close(int fd);
+
+ private:
+  int listener_ = -1;
+  unsigned short port_ = 0;
+  std::thread thread_;
+};
+
+// A loopback listener whose accept queue is full, so a new connection's SYN
+// is dropped and connect() hangs: the only dependable connect timeout.
+class FullListener {
+ public:
+  FullListener();
+  ~FullListener();
+  FullListener(const FullListener&) = delete;
+  FullListener& operator=(const FullListener&) = delete;
+  unsigned short port() const noexcept { return port_; }
+
+ private:
+  int listener_ = -1;
+  int filler_ = -1;
+  unsigned short port_ = 0;
+};
+
+// A port with a socket bound to it but not listening: connecting is refused.
+class RefusingPort {
+ public:
+  RefusingPort();
+  ~RefusingPort();
+  RefusingPort(const RefusingPort&) = delete;
+  RefusingPort& operator=(const RefusingPort&) = delete;
+  unsigned short port() const noexcept { return port_; }
+
+ private:
+  int fd_ = -1;
+  unsigned short port_ = 0;
+};
+
+}  // namespace crous::test
