@@ -118,15 +118,18 @@ TEST(ServerLimits, ClientThatNeverReadsIsPausedThenClosedWithBoundedMemory) {
 
 TEST(ServerLimits, SlowButSteadyReaderIsNotTakenForASlowConsumer) {
   auto options = test_options();
-  options.write_timeout = 300ms;
+  // The kernel may take several MiB in one write and wake the next write only
+  // once a third of its buffer is free: at the pace below that is ~0.2 s, so
+  // the timeout leaves room for sanitizer builds on a loaded machine.
+  options.write_timeout = 1s;
   options.high_watermark = 64 * 1024;
-  constexpr std::size_t kSize = 8u << 20;  // well beyond what loopback socket buffers absorb (~3.5 MiB)
+  constexpr std::size_t kSize = 12u << 20;  // well beyond what loopback socket buffers absorb (~3.5 MiB)
   TestServer server(options, [](server::Router& r) {
     r.add("big", [](const Value&) { return Value(Bytes(kSize, 0x5a)); });
   });
   Client c(server.port(), true, 16 * 1024);
   c.send(Dict{{"op", "big"}});
-  // 8 MiB at 256 KiB per 30 ms takes about a second, far beyond the write
+  // 12 MiB at 256 KiB per 30 ms takes about 1.5 s, beyond the write
   // timeout, but every slice is progress.
   std::size_t got = 0;
   auto deadline = std::chrono::steady_clock::now() + 20s;
