@@ -10,7 +10,7 @@
 
 #include "crous/client/error.hpp"
 #include "crous/limits.hpp"
-#include "crous/record_scanner.hpp"
+#include "crous/record_buffer.hpp"
 #include "crous/value.hpp"
 
 namespace crous::client::detail {
@@ -20,8 +20,8 @@ class ResponseReader {
   explicit ResponseReader(const Limits& limits);
 
   // Writable space for at least one network read.
-  std::span<std::uint8_t> prepare();
-  void commit(std::size_t bytes) noexcept { end_ += bytes; }
+  std::span<std::uint8_t> prepare() { return buffer_.prepare(); }
+  void commit(std::size_t bytes) noexcept { buffer_.commit(bytes); }
 
   // The next complete response, or nullopt until more bytes arrive. Throws
   // ClientError(malformed_response) when the bytes are not valid FLUX.
@@ -32,17 +32,10 @@ class ResponseReader {
   ClientError end_of_stream(std::size_t outstanding, const std::string& peer) const;
 
   // True while some bytes of a response are buffered but not yet returned.
-  bool mid_record() const noexcept { return end_ > begin_; }
+  bool mid_record() const noexcept { return !buffer_.empty(); }
 
  private:
-  void compact();
-
-  Limits limits_;
-  RecordScanner scanner_;
-  std::vector<std::uint8_t> buffer_;
-  std::size_t begin_ = 0;    // first byte of the record being framed
-  std::size_t scanned_ = 0;  // bytes already fed to the scanner
-  std::size_t end_ = 0;      // end of received bytes
+  RecordBuffer buffer_;
 };
 
 }  // namespace crous::client::detail

@@ -12,12 +12,8 @@ namespace crous {
 
 using namespace detail;
 
-namespace {
-constexpr std::size_t read_chunk = 64 * 1024;
-}
-
 LazyReader::LazyReader(InputStream& in, const Limits& limits)
-    : in_(in), limits_(limits), scanner_(limits, RecordScanner::Mode::bare_value) {
+    : in_(in), buffer_(limits, RecordScanner::Mode::bare_value) {
   std::uint8_t header[flux_header_size];
   for (std::uint8_t& b : header) b = byte();
   if (std::memcmp(header, flux_magic, 4) != 0 || header[4] != flux_version)
@@ -34,22 +30,20 @@ LazyReader::LazyReader(InputStream& in, const Limits& limits)
   declared_ = varint();
 }
 
-// Drops consumed bytes and appends one read; false at end of stream.
-bool LazyReader::fill() {
-  const std::size_t consumed = pos_;
-  pos_ = 0;
-  return buffer_.refill(in_, consumed);
+void LazyReader::fill() {
+  if (!buffer_.fill(in_)) truncated();
 }
 
 void LazyReader::truncated() const {
-  throw DecodeError(ErrorCode::truncated, buffer_.stream_offset() + buffer_.size(),
+  throw DecodeError(ErrorCode::truncated, buffer_.end_offset(),
                     "stream ends after " + std::to_string(read_) + " of " + std::to_string(declared_) + " items");
 }
 
 std::uint8_t LazyReader::byte() {
-  while (pos_ == buffer_.size())
-    if (!fill()) truncated();
-  return buffer_[pos_++];
+  while (buffer_.empty()) fill();
+  const std::uint8_t b = buffer_.unconsumed()[0];
+  buffer_.consume(1);
+  return b;
 }
 
 std::uint64_t LazyReader::varint() {
@@ -67,26 +61,13 @@ std::uint64_t LazyReader::varint() {
 // Frames one value with the scanner (so memory stays bounded by the limit
 // even for a malicious item), then decodes just those bytes.
 Value LazyReader::item() {
-  std::size_t scanned = pos_;
-  for (;;) {
-    if (scanned < buffer_.size()) {
-      const auto result = scanner_.feed({buffer_.data() + scanned, buffer_.size() - scanned});
-      scanned += result.consumed;
-      if (result.status == RecordScanner::Status::error) {
-        const DecodeError e = scanner_.error();
-        throw DecodeError(e.code(), offset() + e.offset(), e.message());
-      }
-      if (result.status == RecordScanner::Status::complete) break;
-    }
-    const std::size_t before = pos_;
-    if (!fill()) truncated();
-    scanned -= before - pos_;  // fill() may have shifted the buffer
-  }
+  std::optional<std::span<const std::uint8_t>> framed;
+  while (!(framed = buffer_.next())) fill();
   Value out;
   try {
-    pos_ += decode_flux_value({buffer_.data() + pos_, scanner_.record_size()}, out, limits_, 1);
+    decode_flux_value(*framed, out, buffer_.limits(), 1);
   } catch (const DecodeError& e) {
-    throw DecodeError(e.code(), offset() + e.offset(), e.message());
+    throw DecodeError(e.code(), buffer_.record_offset() + e.offset(), e.message());
   }
   ++read_;
   return out;
@@ -103,21 +84,22 @@ std::optional<std::pair<std::string, Value>> LazyReader::next_entry() {
   if (read_ == declared_) return std::nullopt;
   const std::uint64_t start = offset();
   const std::uint64_t len = varint();
-  if (len > limits_.max_record_bytes)
+  if (len > buffer_.limits().max_record_bytes)
     throw DecodeError(ErrorCode::limit_exceeded, start, "key length " + std::to_string(len) + " over the limit");
+  const std::uint64_t key_start = offset();  // after the length varint, however long it was
   std::string key;
-  key.reserve(std::min<std::uint64_t>(len, read_chunk));
+  key.reserve(std::min<std::uint64_t>(len, RecordBuffer::read_chunk));
   while (key.size() < len) {
-    while (pos_ == buffer_.size())
-      if (!fill()) truncated();
-    const std::size_t n = std::min<std::size_t>(len - key.size(), buffer_.size() - pos_);
-    key.append(reinterpret_cast<const char*>(buffer_.data() + pos_), n);
-    pos_ += n;
+    while (buffer_.empty()) fill();
+    const auto bytes = buffer_.unconsumed();
+    const std::size_t n = std::min<std::size_t>(len - key.size(), bytes.size());
+    key.append(reinterpret_cast<const char*>(bytes.data()), n);
+    buffer_.consume(n);
   }
-  if (limits_.validate_utf8) {
+  if (buffer_.limits().validate_utf8) {
     const auto* bytes = reinterpret_cast<const std::uint8_t*>(key.data());
     const std::size_t bad = find_invalid_utf8(bytes, key.size());
-    if (bad != key.size()) throw DecodeError(ErrorCode::invalid_utf8, start + 1 + bad, "dict key is not valid UTF-8");
+    if (bad != key.size()) throw DecodeError(ErrorCode::invalid_utf8, key_start + bad, "dict key is not valid UTF-8");
   }
   Value value = item();
   return std::make_pair(std::move(key), std::move(value));

@@ -57,7 +57,7 @@ std::size_t size_in(std::string_view v, std::uint64_t min, std::uint64_t max) {
 
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
-const std::array<Option, 15> kOptions{{
+const std::array<Option, 19> kOptions{{
     {"listen_address", "IP address to listen on (IPv4 or IPv6 literal)",
      parse_address, [](const ServerConfig& c) { return c.listen_address; }},
     {"port", "TCP port; 0 picks a free one",
@@ -78,6 +78,9 @@ const std::array<Option, 15> kOptions{{
     {"max_connections", "open connections beyond this get server_busy and are closed",
      [](ServerConfig& c, std::string_view v) { c.max_connections = parse_unsigned(v, 1, 1'000'000); },
      [](const ServerConfig& c) { return std::to_string(c.max_connections); }},
+    {"max_connections_per_ip", "open connections per client address beyond this get server_busy; 0 = no limit",
+     [](ServerConfig& c, std::string_view v) { c.max_connections_per_ip = parse_unsigned(v, 0, 1'000'000); },
+     [](const ServerConfig& c) { return std::to_string(c.max_connections_per_ip); }},
     {"max_record_bytes", "largest request record accepted (B, KiB, MiB, GiB)",
      [](ServerConfig& c, std::string_view v) { c.max_record_bytes = size_in(v, 64, kGiB); },
      [](const ServerConfig& c) { return format_size(c.max_record_bytes); }},
@@ -87,12 +90,28 @@ const std::array<Option, 15> kOptions{{
     {"high_watermark", "pending output per connection that pauses reading from it",
      [](ServerConfig& c, std::string_view v) { c.high_watermark = size_in(v, 4096, kGiB); },
      [](const ServerConfig& c) { return format_size(c.high_watermark); }},
+    {"max_buffered_bytes", "server-wide bound on bytes held for unfinished records; 0 = 25% of RAM, at most 1GiB",
+     [](ServerConfig& c, std::string_view v) {
+       auto n = parse_size(v);
+       if (n != 0 && (n < 65536 || n > 1024 * kGiB))
+         throw std::invalid_argument("must be 0 (automatic) or between 64KiB and 1024GiB");
+       c.max_buffered_bytes = static_cast<std::size_t>(n);
+     },
+     // 0 stays 0 so the printed settings reproduce themselves; the start-up
+     // log line and `info` show the resolved budget.
+     [](const ServerConfig& c) { return format_size(c.max_buffered_bytes); }},
+    {"max_offloads_per_connection", "offloaded requests in flight per connection before reading pauses",
+     [](ServerConfig& c, std::string_view v) { c.max_offloads_per_connection = parse_unsigned(v, 1, 1'000'000); },
+     [](const ServerConfig& c) { return std::to_string(c.max_offloads_per_connection); }},
     {"idle_timeout", "close connections silent this long (ms, s, m, h)",
      [](ServerConfig& c, std::string_view v) { c.idle_timeout = positive_duration(v); },
      [](const ServerConfig& c) { return format_duration(c.idle_timeout); }},
     {"write_timeout", "close clients that read nothing for this long (slow consumers)",
      [](ServerConfig& c, std::string_view v) { c.write_timeout = positive_duration(v); },
      [](const ServerConfig& c) { return format_duration(c.write_timeout); }},
+    {"record_timeout", "a record that has started arriving must be complete within this",
+     [](ServerConfig& c, std::string_view v) { c.record_timeout = positive_duration(v); },
+     [](const ServerConfig& c) { return format_duration(c.record_timeout); }},
     {"drain_timeout", "upper bound on graceful shutdown",
      [](ServerConfig& c, std::string_view v) { c.drain_timeout = positive_duration(v); },
      [](const ServerConfig& c) { return format_duration(c.drain_timeout); }},

@@ -93,20 +93,9 @@ Client::Next Client::next(Value& out, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     // Frame what is buffered first: responses often arrive many per segment.
-    while (scanned_ < buf_.size()) {
-      auto r = scanner_.feed({buf_.data() + scanned_, buf_.size() - scanned_});
-      scanned_ += r.consumed;
-      if (r.status == RecordScanner::Status::error) throw scanner_.error();
-      if (r.status == RecordScanner::Status::complete) {
-        std::size_t size = scanner_.record_size();
-        out = decode_flux(ByteView(buf_.data() + begin_, size));
-        begin_ += size;
-        if (begin_ == buf_.size()) {
-          buf_.clear();
-          begin_ = scanned_ = 0;
-        }
-        return Next::record;
-      }
+    if (auto record = buf_.next()) {
+      out = decode_flux(*record);
+      return Next::record;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return Next::timeout;
@@ -122,7 +111,7 @@ Client::Next Client::next(Value& out, std::chrono::milliseconds timeout) {
       throw std::system_error(errno, std::generic_category(), "recv");
     }
     if (n == 0) return Next::eof;
-    buf_.insert(buf_.end(), chunk, chunk + n);
+    buf_.append({chunk, static_cast<std::size_t>(n)});
   }
 }
 
@@ -143,14 +132,14 @@ std::size_t Client::receive_some(std::size_t max, std::chrono::milliseconds time
   std::vector<std::uint8_t> chunk(max);
   ssize_t n = ::recv(fd_, chunk.data(), chunk.size(), 0);
   if (n <= 0) return 0;
-  buf_.insert(buf_.end(), chunk.begin(), chunk.begin() + n);
+  buf_.append({chunk.data(), n});
   return static_cast<std::size_t>(n);
 }
 
 bool Client::closed_without_more_data(std::chrono::milliseconds timeout) {
   Value v;
   auto r = next(v, timeout);
-  return (r == Next::eof || r == Next::reset) && buf_.size() == begin_;
+  return (r == Next::eof || r == Next::reset) && buf_.empty();
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> args, const std::string& program) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "crous/flux.hpp"
-#include "crous/record_scanner.hpp"
+#include "crous/record_buffer.hpp"
 #include "crous/server/server.hpp"
 
 namespace crous::test {
@@ -62,10 +62,7 @@ class Client {
 
  private:
   int fd_ = -1;
-  std::vector<std::uint8_t> buf_;
-  std::size_t begin_ = 0;    // first byte not yet returned as a record
-  std::size_t scanned_ = 0;  // bytes already fed to the scanner
-  RecordScanner scanner_;
+  RecordBuffer buf_;
 };
 
 // A server binary from bin_dir() as a child process. Its stderr (the log) is

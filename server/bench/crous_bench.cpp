@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "crous/flux.hpp"
-#include "crous/record_scanner.hpp"
+#include "crous/record_buffer.hpp"
 
 namespace {
 
@@ -191,28 +191,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   unsigned count_records(std::size_t n) {
     unsigned records = 0;
-    std::size_t at = 0;
-    while (at < n) {
-      auto r = scanner_.feed({in_.data() + at, n - at});
-      at += r.consumed;
-      if (r.status == crous::RecordScanner::Status::error) {
-        std::cerr << "crous-bench: bad response: " << scanner_.error().what() << "\n";
-        ++shared_.errors;
-        return ~0u;
-      }
-      if (r.status == crous::RecordScanner::Status::complete) {
+    const std::span<const std::uint8_t> got(in_.data(), n);
+    if (responses_.empty()) responses_.borrow(got);  // the usual case: whole responses, framed in place
+    else responses_.append(got);
+    try {
+      while (auto record = responses_.next()) {
         // Echo answers with the request itself: check it once per connection.
         if (!checked_ && settings_.op == "echo") {
           checked_ = true;
-          if (scanner_.record_size() != request_.size() || at < request_.size() ||
-              std::memcmp(in_.data() + at - request_.size(), request_.data(), request_.size()) != 0) {
+          if (record->size() != request_.size() || std::memcmp(record->data(), request_.data(), request_.size()) != 0) {
             std::cerr << "crous-bench: first echo response differs from the request\n";
             ++shared_.errors;
           }
         }
         ++records;
       }
+    } catch (const crous::DecodeError& e) {
+      std::cerr << "crous-bench: bad response: " << e.what() << "\n";
+      ++shared_.errors;
+      return ~0u;
     }
+    responses_.keep_rest();
     return records;
   }
 
@@ -223,7 +222,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<std::uint8_t> batch_;
   crous::Bytes request_;
   std::vector<std::uint8_t> in_;
-  crous::RecordScanner scanner_;
+  crous::RecordBuffer responses_;
   unsigned pending_ = 0;
   bool checked_ = false;
   Clock::time_point sent_at_;

@@ -25,8 +25,12 @@ void register_builtin_handlers(Router& router, const Options& options, std::func
         {"limits", Dict{{"max_record_bytes", n(options.max_record_bytes)},
                         {"max_depth", n(options.max_depth)},
                         {"max_connections", n(options.max_connections)},
+                        {"max_connections_per_ip", n(options.max_connections_per_ip)},
                         {"high_watermark", n(options.high_watermark)},
+                        {"max_buffered_bytes", n(options.max_buffered_input())},
+                        {"max_offloads_per_connection", n(options.max_offloads_per_connection)},
                         {"idle_timeout_ms", n(options.idle_timeout.count())},
+                        {"record_timeout_ms", n(options.record_timeout.count())},
                         {"write_timeout_ms", n(options.write_timeout.count())}}},
     });
   });

@@ -12,6 +12,11 @@ namespace crous::server::detail {
 
 namespace asio = boost::asio;
 
+namespace {
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
+constexpr auto kAcceptWarnEvery = std::chrono::seconds(10);
+}  // namespace
+
 Listener::Listener(ServerCore& core, std::vector<std::unique_ptr<Shard>>& shards, const tcp::endpoint& endpoint)
     : core_(core), shards_(shards), acceptor_(shards.front()->ctx), retry_timer_(shards.front()->ctx) {
   acceptor_.open(endpoint.protocol());
@@ -58,8 +63,19 @@ void Listener::on_accept(const boost::system::error_code& ec, tcp::socket socket
     if (stopped_) return;
     // Typically EMFILE: retrying at once would spin. Existing connections
     // keep being served meanwhile.
-    spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
-    retry_timer_.expires_after(std::chrono::milliseconds(100));
+    const auto now = std::chrono::steady_clock::now();
+    if (accept_warned_at_ == std::chrono::steady_clock::time_point{} || now - accept_warned_at_ >= kAcceptWarnEvery) {
+      if (accept_failures_unsaid_ != 0)
+        spdlog::warn("accept failed: {}; retrying every 100 ms ({} more failures since the last warning)",
+                     ec.message(), accept_failures_unsaid_);
+      else
+        spdlog::warn("accept failed: {}; retrying every 100 ms", ec.message());
+      accept_warned_at_ = now;
+      accept_failures_unsaid_ = 0;
+    } else {
+      ++accept_failures_unsaid_;
+    }
+    retry_timer_.expires_after(kAcceptRetry);
     retry_timer_.async_wait([this](const boost::system::error_code& e) {
       if (!e && !stopped_) do_accept();
     });
@@ -78,9 +94,21 @@ void Listener::admit(tcp::socket socket, Shard& shard) {
            "server busy: " + std::to_string(core_.options.max_connections) + " connections open");
     return;
   }
+  const std::size_t per_ip = core_.options.max_connections_per_ip;
+  boost::system::error_code ec;
+  const auto address = socket.remote_endpoint(ec).address();
+  if (per_ip != 0 && !ec && !core_.per_ip.try_add(address, per_ip)) {
+    core_.stats.add(Counter::connections_rejected);
+    spdlog::warn("refusing connection from {}: {} connections open from that address (max_connections_per_ip)",
+                 address.to_string(), per_ip);
+    refuse(std::move(socket), codes::server_busy,
+           "server busy: " + std::to_string(per_ip) + " connections open from your address");
+    return;
+  }
   core_.stats.add(Counter::connections_open);
   core_.stats.add(Counter::connections_total);
   auto session = std::make_shared<Session>(std::move(socket), shard, core_);
+  if (per_ip != 0 && !ec) session->counted_per_ip();
   asio::post(shard.ctx, [session] { session->start(); });
 }
 

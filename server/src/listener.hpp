@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -33,6 +34,10 @@ class Listener {
   std::vector<std::unique_ptr<Shard>>& shards_;
   tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
+  // "accept failed" is said once per kAcceptWarnEvery with a count of the
+  // repeats, not ten times a second while fds stay exhausted.
+  std::chrono::steady_clock::time_point accept_warned_at_{};
+  std::uint64_t accept_failures_unsaid_ = 0;
   std::size_t next_shard_ = 0;
   bool stopped_ = false;
 };

@@ -6,8 +6,9 @@ Router& Router::add(std::string op, Handler handler) {
   return put({std::move(op), std::move(handler), Execution::inline_io});
 }
 
-Router& Router::add_offloaded(std::string op, Handler handler) {
-  return put({std::move(op), std::move(handler), Execution::offloaded});
+Router& Router::add_offloaded(std::string op, Handler handler, std::chrono::milliseconds timeout) {
+  if (timeout.count() < 0) throw std::invalid_argument("timeout for op '" + op + "' is negative");
+  return put({std::move(op), std::move(handler), Execution::offloaded, timeout});
 }
 
 Router& Router::add_echo(std::string op) { return put({std::move(op), {}, Execution::echo}); }

@@ -29,7 +29,9 @@ struct Server::Impl {
   explicit Impl(Options opts)
       : options(std::move(opts)),
         workers(options.workers),
-        core{options, router, Limits{options.max_record_bytes, options.max_depth, true}, stats, workers, {}, {}} {
+        budget(options.max_buffered_input()),
+        core{options, router, Limits{options.max_record_bytes, options.max_depth, true}, stats, workers, budget, per_ip,
+             {}, {}} {
     for (unsigned i = 0; i < options.io_threads(); ++i) shards.push_back(std::make_unique<Shard>());
     drain_timer.emplace(shards.front()->ctx);
     core.on_session_closed = [this] {
@@ -76,11 +78,12 @@ struct Server::Impl {
     started = true;
     spdlog::info(
         "crous-server listening on {}:{} ({} I/O threads, {} workers; route_key '{}', default_route '{}'; "
-        "max_connections {}, max_record_bytes {}, max_depth {}, high_watermark {}, idle_timeout {} ms, "
-        "write_timeout {} ms, drain_timeout {} ms)",
+        "max_connections {}, max_record_bytes {}, max_depth {}, high_watermark {}, max_buffered_bytes {}, "
+        "idle_timeout {} ms, record_timeout {} ms, write_timeout {} ms, drain_timeout {} ms)",
         options.listen_address, bound_port, shards.size(), options.workers, options.route_key, options.default_route,
         options.max_connections, options.max_record_bytes, options.max_depth, options.high_watermark,
-        options.idle_timeout.count(), options.write_timeout.count(), options.drain_timeout.count());
+        budget.limit(), options.idle_timeout.count(), options.record_timeout.count(), options.write_timeout.count(),
+        options.drain_timeout.count());
     for (auto& shard : shards) threads.emplace_back([ctx = &shard->ctx] { ctx->run(); });
   }
 
@@ -126,6 +129,15 @@ struct Server::Impl {
     return out;
   }
 
+  StatsSnapshot snapshot() const {
+    StatsSnapshot s = stats.snapshot();
+    s.input_buffered_bytes = budget.used();
+    s.input_budget_bytes = budget.limit();
+    s.offloads_queued = workers.queued();
+    s.offloads_running = workers.running();
+    return s;
+  }
+
   void join() {
     std::lock_guard lock(join_mutex);
     for (auto& t : threads)
@@ -140,6 +152,8 @@ struct Server::Impl {
   Router router;
   detail::Stats stats;
   detail::WorkerPool workers;
+  detail::InputBudget budget;
+  detail::ConnectionsPerIp per_ip;
   detail::ServerCore core;
   std::vector<std::unique_ptr<Shard>> shards;
   std::optional<asio::steady_timer> drain_timer;
@@ -155,7 +169,7 @@ struct Server::Impl {
 
 Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
   detail::register_builtin_handlers(impl_->router, impl_->options, [impl = impl_.get()] {
-    return impl->stats.snapshot();
+    return impl->snapshot();
   });
 }
 
@@ -173,6 +187,6 @@ void Server::run() {
   impl_->join();
 }
 
-StatsSnapshot Server::stats() const { return impl_->stats.snapshot(); }
+StatsSnapshot Server::stats() const { return impl_->snapshot(); }
 
 }  // namespace crous::server

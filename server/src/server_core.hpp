@@ -7,8 +7,11 @@
 #include <memory>
 #include <unordered_map>
 
+#include "connections_per_ip.hpp"
 #include "crous/limits.hpp"
+#include "crous/record_buffer.hpp"
 #include "crous/server/server.hpp"
+#include "input_budget.hpp"
 #include "stats.hpp"
 #include "worker_pool.hpp"
 
@@ -23,6 +26,9 @@ struct Shard {
   boost::asio::io_context ctx{1};
   // The shard owns open sessions; a session removes itself when it closes.
   std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
+  // Every session of the shard reads into this buffer (one readiness event
+  // at a time), so an idle connection holds no read buffer of its own.
+  std::unique_ptr<std::uint8_t[]> read_buffer{new std::uint8_t[RecordBuffer::read_chunk]};
 };
 
 struct ServerCore {
@@ -31,6 +37,8 @@ struct ServerCore {
   Limits limits;
   Stats& stats;
   WorkerPool& workers;
+  InputBudget& budget;
+  ConnectionsPerIp& per_ip;
   std::atomic<bool> draining{false};
   // Called (on the session's thread) after a session has closed.
   std::function<void()> on_session_closed;

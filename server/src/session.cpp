@@ -7,7 +7,9 @@
 #include <cstring>
 
 #include "crous/error.hpp"
+#include "crous/flux.hpp"
 #include "crous/server/error_record.hpp"
+#include "dispatch.hpp"
 
 namespace crous::server::detail {
 namespace {
@@ -15,10 +17,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-constexpr std::size_t kReadChunk = 64 * 1024;
-// Above this an emptied read buffer is given back, so one large record does
-// not pin megabytes on a connection that then stays open for hours.
-constexpr std::size_t kKeepBuffer = 256 * 1024;
 // After our last response, how long we keep swallowing a peer's input so the
 // close is a FIN (not a RST that could destroy the response in flight).
 // Shorter while draining: the process is waiting to exit.
@@ -26,17 +24,19 @@ constexpr auto kLinger = 2s;
 constexpr auto kDrainLinger = 500ms;
 // While draining, a connection that has sent nothing for this long is done.
 constexpr auto kDrainQuiet = 200ms;
+// Asio passes at most 64 buffers to one writev; more chunks go next time.
+constexpr std::size_t kMaxGather = 64;
 
 constexpr std::uint8_t kFluxHeader[6] = {'F', 'L', 'U', 'X', 1, 0};
 
-// Up to 8 bytes from `at`, hex, with printable characters masked so request
-// text (names, tokens) never lands in logs: "05 ff ff ** **".
-std::string masked_sample(const std::uint8_t* begin, const std::uint8_t* end) {
+// Up to 8 bytes, hex, with printable characters masked so request text
+// (names, tokens) never lands in logs: "05 ff ff ** **".
+std::string masked_sample(std::span<const std::uint8_t> bytes) {
   std::string out;
   static constexpr char hex[] = "0123456789abcdef";
-  for (int i = 0; i < 8 && begin != end; ++i, ++begin) {
+  for (std::size_t i = 0; i < 8 && i < bytes.size(); ++i) {
     if (!out.empty()) out += ' ';
-    std::uint8_t b = *begin;
+    std::uint8_t b = bytes[i];
     if (b >= 0x20 && b < 0x7f) {
       out += "**";
     } else {
@@ -47,114 +47,154 @@ std::string masked_sample(const std::uint8_t* begin, const std::uint8_t* end) {
   return out.empty() ? "(none)" : out;
 }
 
+std::int64_t millis(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
 }  // namespace
 
 Session::Session(tcp::socket socket, Shard& shard, ServerCore& core)
-    : socket_(std::move(socket)),
-      timer_(shard.ctx),
-      shard_(shard),
-      core_(core),
-      scanner_(core.limits) {}
+    : socket_(std::move(socket)), timer_(shard.ctx), shard_(shard), core_(core), in_(core.limits) {}
+
+Session::~Session() {
+  // Normally done by close(); a session that never started is forgotten here.
+  core_.budget.hold(*this, 0);
+}
+
+std::string Session::peer() const {
+  if (peer_port_ == 0) return "unknown peer";
+  return peer_address_.to_string() + ":" + std::to_string(peer_port_);
+}
 
 void Session::start() {
   shard_.sessions.emplace(this, shared_from_this());
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
+  // Reads are attempted when the socket is readable and must not block.
+  socket_.non_blocking(true, ec);
   auto ep = socket_.remote_endpoint(ec);
-  peer_ = ec ? std::string("unknown peer") : ep.address().to_string() + ":" + std::to_string(ep.port());
+  if (!ec) {
+    peer_address_ = ep.address();
+    peer_port_ = ep.port();
+  }
   draining_ = core_.draining.load();
   last_activity_ = clock::now();
-  in_.resize(kReadChunk);
-  spdlog::debug("connection open: {}", peer_);
+  spdlog::debug("connection open: {}", peer());
   arm_timer(next_deadline(last_activity_));
   do_read();
 }
 
 void Session::drain() {
-  if (closed_ || draining_) return;
+  if (phase_ == Phase::closed || draining_) return;
   draining_ = true;
   // The timer re-evaluates with the short quiet period.
-  timer_expiry_ = clock::now();
-  timer_.cancel();
+  pull_timer(clock::now());
 }
 
 void Session::force_close() {
-  if (closed_) return;
-  if (writing_chunks_ == 0 && !lingering_) {
+  if (phase_ == Phase::closed) return;
+  if (!out_.writing() && phase_ != Phase::lingering) {
     // Best effort, never blocking: the socket may be full.
     Bytes bytes;
     encode_flux(error_record(codes::shutting_down, "server shutting down: drain deadline passed"), bytes);
     boost::system::error_code ec;
-    socket_.non_blocking(true, ec);
     socket_.write_some(asio::buffer(bytes), ec);
   }
   close("drain deadline passed");
 }
 
-// ---- read path ----
+// ---- input ----
+
+// False while the server, not the peer, holds the input back: responses the
+// client is not taking (high_watermark, counting the requests running on the
+// workers), or too many offloaded requests in flight.
+bool Session::accepting_input() const noexcept {
+  return out_.pending_bytes() + offload_bytes_ < core_.options.high_watermark &&
+         pending_offloads_ < core_.options.max_offloads_per_connection;
+}
 
 void Session::maybe_read() {
-  if (closed_ || reading_ || read_eof_ || stop_reading_ || lingering_) return;
-  // Backpressure: a client that does not take its responses stops being
-  // read from; the write timeout decides when it counts as gone.
-  if (out_bytes_ + offload_bytes_ >= core_.options.high_watermark) return;
+  if (reading_ || peer_eof_ || waiting_for_memory_) return;
+  if (phase_ == Phase::lingering) return do_read();
+  if (phase_ != Phase::serving || !accepting_input()) return;
   do_read();
 }
 
-void Session::prepare_buffer() {
-  if (rec_begin_ == end_) {
-    rec_begin_ = scan_pos_ = end_ = 0;
-    if (in_.size() > kKeepBuffer) {
-      in_ = std::vector<std::uint8_t>(kReadChunk);
-      in_.shrink_to_fit();
-    }
-  } else if (rec_begin_ != 0 && in_.size() - end_ < kReadChunk) {
-    std::memmove(in_.data(), in_.data() + rec_begin_, end_ - rec_begin_);
-    scan_pos_ -= rec_begin_;
-    end_ -= rec_begin_;
-    rec_begin_ = 0;
-  }
-  // The scanner refuses records beyond max_record_bytes, so the buffer never
-  // holds more than one such record plus one read.
-  if (in_.size() - end_ < kReadChunk) in_.resize(std::max(in_.size() * 2, end_ + kReadChunk));
-}
-
 void Session::do_read() {
-  prepare_buffer();
   reading_ = true;
-  socket_.async_read_some(asio::buffer(in_.data() + end_, in_.size() - end_),
-                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                            self->on_read(ec, n);
-                          });
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
 }
 
-void Session::on_read(const boost::system::error_code& ec, std::size_t n) {
+void Session::on_readable(const boost::system::error_code& ec) {
   reading_ = false;
-  if (closed_) return;
-  if (lingering_) {
-    if (ec) close(finish_reason_);
-    else {
-      rec_begin_ = scan_pos_ = end_ = 0;
-      do_read();
-    }
-    return;
-  }
-  if (ec == asio::error::eof) {
-    read_eof_ = true;
-    if (end_ != rec_begin_)
-      protocol_error(ErrorCode::truncated, end_ - rec_begin_,
-                     "connection closed inside a record (" + std::to_string(end_ - rec_begin_) + " bytes of it received)");
-    flush();
-    maybe_finish();
-    return;
-  }
+  if (phase_ == Phase::closed) return;
   if (ec) return fail(ec, "read");
+  if (phase_ == Phase::lingering) return discard_input();
+  // A read may grow the buffer of an unfinished record: ask the budget
+  // first. No: stop reading until memory frees (the bytes wait in the kernel).
+  if (!in_.empty()) {
+    const std::size_t growth = in_.capacity_after(RecordBuffer::read_chunk) - in_.capacity();
+    if (growth != 0 && !core_.budget.admit(*this, growth)) {
+      waiting_for_memory_ = true;
+      return;
+    }
+  }
+  boost::system::error_code read_ec;
+  const std::size_t n = socket_.read_some(asio::buffer(shard_.read_buffer.get(), RecordBuffer::read_chunk), read_ec);
+  if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return do_read();
+  if (read_ec == asio::error::eof) {
+    peer_eof_ = true;
+  } else if (read_ec) {
+    return fail(read_ec, "read");
+  } else {
+    counters_.add(Counter::bytes_in, n);
+    total_in_ += n;
+    last_activity_ = clock::now();
+    const std::span<const std::uint8_t> bytes(shard_.read_buffer.get(), n);
+    if (in_.empty()) in_.borrow(bytes);  // the usual case: frame the records where they were read
+    else in_.append(bytes);
+  }
+  pump();
+}
 
-  end_ += n;
-  counters_.add(Counter::bytes_in, n);
-  total_in_ += n;
-  last_activity_ = clock::now();
-  process();
+// Our side is shut: swallow what the peer still sends until it closes.
+void Session::discard_input() {
+  boost::system::error_code ec;
+  socket_.read_some(asio::buffer(shard_.read_buffer.get(), RecordBuffer::read_chunk), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return close(finish_reason_);
+  do_read();
+}
+
+// After processing: the bytes still needed move out of the shard's buffer
+// into the session's own, the budget learns what the session holds, and the
+// record clock starts or stops.
+void Session::settle_input() {
+  if (phase_ != Phase::serving) {
+    in_.clear();  // nothing more will be framed
+  } else {
+    in_.keep_rest();
+    if (in_.empty()) in_.release();
+  }
+  if (in_.capacity() != budget_held_) {
+    budget_held_ = in_.capacity();
+    core_.budget.hold(*this, budget_held_);
+  }
+  if (!in_.mid_record()) {
+    record_started_ = {};
+  } else if (record_started_ == clock::time_point{} || !accepting_input() || waiting_for_memory_) {
+    // The clock runs only while the peer is the one we wait for.
+    record_started_ = clock::now();
+  }
+}
+
+// ---- the steps after every I/O event ----
+
+void Session::pump() {
+  if (phase_ == Phase::closed) return;
+  if (phase_ == Phase::serving) process_input();
+  if (phase_ == Phase::closed) return;
+  settle_input();
   publish_stats();
   flush();
   maybe_read();
@@ -162,21 +202,28 @@ void Session::on_read(const boost::system::error_code& ec, std::size_t n) {
 }
 
 // Answers every complete record in the buffer (the batch), like Redis'
-// processInputBuffer; the responses then leave in one write.
-void Session::process() {
-  while (!stop_reading_ && scan_pos_ < end_) {
-    auto result = scanner_.feed({in_.data() + scan_pos_, end_ - scan_pos_});
-    scan_pos_ += result.consumed;
-    if (result.status == RecordScanner::Status::need_more) break;
-    if (result.status == RecordScanner::Status::error) {
-      protocol_error(scanner_.error_code(), scanner_.error_offset(), scanner_.error_message());
-      break;
+// processInputBuffer; the responses then leave in one write. Stops early
+// when the server holds input back, so high_watermark holds per record: at
+// most one response past it.
+void Session::process_input() {
+  while (phase_ == Phase::serving && accepting_input()) {
+    std::optional<std::span<const std::uint8_t>> record;
+    try {
+      record = in_.next();
+    } catch (const DecodeError& e) {
+      return protocol_error(e);
     }
-    std::size_t size = scanner_.record_size();
-    handle_record({in_.data() + rec_begin_, size});
-    if (stop_reading_) break;
-    rec_begin_ += size;
-    stream_offset_ += size;
+    if (!record) break;
+    handle_record(*record);
+  }
+  if (phase_ == Phase::serving && peer_eof_ && accepting_input()) {
+    if (!in_.empty()) {
+      return protocol_error(DecodeError(ErrorCode::truncated, in_.end_offset(),
+                                        "connection closed inside a record (" + std::to_string(in_.buffered()) +
+                                            " bytes of it received)"));
+    }
+    phase_ = Phase::answering;
+    finish_reason_ = "peer closed";
   }
 }
 
@@ -187,8 +234,7 @@ void Session::handle_record(ByteView record) {
   try {
     request = decode_flux(record, core_.limits);
   } catch (const DecodeError& e) {
-    protocol_error(e.code(), e.offset(), e.message());
-    return;
+    return protocol_error(DecodeError(e.code(), in_.record_offset() + e.offset(), e.message()));
   }
 
   const Route* route = nullptr;
@@ -197,15 +243,13 @@ void Session::handle_record(ByteView record) {
     route = core_.router.find(op->as_string());
     if (!route) {
       counters_.add(Counter::unknown_ops);
-      append_error(codes::unknown_op, "unknown op '" + op->as_string() + "'", &request);
-      return;
+      return append_error(codes::unknown_op, "unknown op '" + op->as_string() + "'", &request);
     }
   } else {
     route = core_.router.find(core_.options.default_route);
     if (!route) {  // only if the router was changed behind the server's back
       counters_.add(Counter::unknown_ops);
-      append_error(codes::unknown_op, "no default route '" + core_.options.default_route + "'", &request);
-      return;
+      return append_error(codes::unknown_op, "no default route '" + core_.options.default_route + "'", &request);
     }
   }
 
@@ -214,149 +258,136 @@ void Session::handle_record(ByteView record) {
       // The request was just validated; when it is already canonical FLUX
       // its own bytes are the response, with no re-encoding.
       if (record.size() >= sizeof kFluxHeader && std::memcmp(record.data(), kFluxHeader, sizeof kFluxHeader) == 0)
-        emit([&](Bytes& out) { out.insert(out.end(), record.begin(), record.end()); });
+        out_.emit([&](Bytes& out) { out.insert(out.end(), record.begin(), record.end()); });
       else
-        emit([&](Bytes& out) { encode_flux(request, out); });
+        out_.emit([&](Bytes& out) { encode_flux(request, out); });
+      counters_.add(Counter::records_out);
       return;
-    case Execution::inline_io:
+    case Execution::inline_io: {
+      HandlerOutcome outcome = call_handler(*route, request);
+      if (outcome.failed) counters_.add(Counter::handler_errors);
       try {
-        Value response = route->handler(request);
-        emit([&](Bytes& out) { encode_flux(response, out); });
-      } catch (const HandlerError& e) {
+        out_.emit([&](Bytes& out) { encode_flux(outcome.response, out); });
+      } catch (const std::exception& e) {  // e.g. a response nested deeper than FLUX allows
         counters_.add(Counter::handler_errors);
-        append_error(e.code(), e.what(), &request);
-      } catch (const std::exception& e) {
-        counters_.add(Counter::handler_errors);
-        append_error(codes::handler_error, e.what(), &request);
-      } catch (...) {
-        counters_.add(Counter::handler_errors);
-        append_error(codes::handler_error, "handler threw a non-standard exception", &request);
+        return append_error(codes::handler_error, std::string("response cannot be encoded: ") + e.what(), &request);
       }
+      counters_.add(Counter::records_out);
       return;
+    }
     case Execution::offloaded:
-      offload(*route, std::move(request), record.size());
-      return;
+      return offload(*route, std::move(request), record.size());
   }
 }
 
 void Session::offload(const Route& route, Value request, std::size_t request_bytes) {
-  std::uint64_t seq = out_base_seq_ + out_.size();
-  out_.push_back(OutChunk{{}, false});
+  const OutputQueue::Slot slot = out_.reserve();
   ++pending_offloads_;
   offload_bytes_ += request_bytes;
-  core_.workers.submit([self = shared_from_this(), &route, request = std::move(request), seq, request_bytes]() mutable {
+  if (route.timeout.count() > 0) {
+    Value id;
+    if (const Value* found = request.is_dict() ? request.find("id") : nullptr) id = Dict{{"id", *found}};
+    const auto at = clock::now() + route.timeout;
+    offload_deadlines_.push_back({slot, at, &route, std::move(id)});
+    pull_timer(at);
+  }
+  core_.workers.submit(this, [self = shared_from_this(), &route, request = std::move(request), slot,
+                              request_bytes]() mutable {
+    HandlerOutcome outcome = call_handler(route, request);
     Bytes response;
-    auto fail_with = [&](std::string_view code, std::string_view message) {
-      response.clear();
-      encode_flux(error_record(code, message, &request), response);
-    };
-    bool failed = true;
     try {
-      encode_flux(route.handler(request), response);
-      failed = false;
-    } catch (const HandlerError& e) {
-      fail_with(e.code(), e.what());
+      encode_flux(outcome.response, response);
     } catch (const std::exception& e) {
-      fail_with(codes::handler_error, e.what());
-    } catch (...) {
-      fail_with(codes::handler_error, "handler threw a non-standard exception");
+      response.clear();
+      encode_flux(error_record(codes::handler_error, std::string("response cannot be encoded: ") + e.what(), &request),
+                  response);
+      outcome.failed = true;
     }
     // Read the executor before `self` is moved into the completion.
     auto executor = self->socket_.get_executor();
-    asio::post(executor, [self = std::move(self), seq, response = std::move(response), request_bytes, failed]() mutable {
-      self->on_offload_done(seq, std::move(response), request_bytes, failed);
+    asio::post(executor, [self = std::move(self), slot, response = std::move(response), request_bytes,
+                          failed = outcome.failed]() mutable {
+      self->on_offload_done(slot, std::move(response), request_bytes, failed);
     });
   });
 }
 
-void Session::on_offload_done(std::uint64_t seq, Bytes response, std::size_t request_bytes, bool failed) {
+void Session::on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed) {
   --pending_offloads_;
   offload_bytes_ -= request_bytes;
-  if (closed_) return;
-  if (failed) counters_.add(Counter::handler_errors);
-  OutChunk& slot = out_[static_cast<std::size_t>(seq - out_base_seq_)];
-  out_bytes_ += response.size();
-  slot.bytes = std::move(response);
-  slot.ready = true;
-  counters_.add(Counter::records_out);
-  publish_stats();
-  flush();
-  maybe_read();
-  maybe_finish();
+  if (phase_ == Phase::closed) return;
+  std::erase_if(offload_deadlines_, [slot](const OffloadDeadline& d) { return d.slot == slot; });
+  // A slot already answered by its timeout drops the late result.
+  if (out_.fill(slot, std::move(response))) {
+    counters_.add(Counter::records_out);
+    if (failed) counters_.add(Counter::handler_errors);
+  }
+  pump();
+}
+
+// Answers the offloaded requests whose route timeout passed with
+// handler_timeout; the handler keeps its worker until it returns, and its
+// late result is dropped.
+void Session::expire_offloads(clock::time_point now) {
+  bool expired = false;
+  std::erase_if(offload_deadlines_, [&](OffloadDeadline& d) {
+    if (d.at > now) return false;
+    Bytes bytes;
+    const std::string message = "handler for op '" + d.route->op + "' did not finish within " +
+                                std::to_string(d.route->timeout.count()) + " ms";
+    encode_flux(error_record(codes::handler_timeout, message, d.id.is_null() ? nullptr : &d.id), bytes);
+    if (out_.fill(d.slot, std::move(bytes))) {
+      counters_.add(Counter::handler_timeouts);
+      counters_.add(Counter::records_out);
+      expired = true;
+    }
+    return true;
+  });
+  if (expired) pump();
 }
 
 // Decode errors and oversize records: the stream can no longer be framed, so
 // after this error record nothing more is read; the connection closes once
-// every earlier response and this one are out.
-void Session::protocol_error(ErrorCode code, std::size_t offset_in_record, const std::string& message) {
-  bool too_large = code == ErrorCode::limit_exceeded;
-  std::uint64_t offset = stream_offset_ + offset_in_record;
-  core_.stats.add(too_large ? Counter::records_too_large : Counter::decode_errors);
-  std::size_t at = std::min(rec_begin_ + offset_in_record, end_);
-  spdlog::warn("protocol error from {}: {} at stream byte {}: {} [bytes at error: {}]; closing", peer_,
-               to_string(code), offset, message, masked_sample(in_.data() + at, in_.data() + end_));
-  std::string text = std::string(to_string(code)) + " at byte " + std::to_string(offset) + ": " + message;
-  append_error(too_large ? codes::record_too_large : codes::decode_error, text, nullptr);
-  stop_reading_ = true;
+// every earlier response and this one are out. `error` counts from the
+// start of the stream.
+void Session::protocol_error(const DecodeError& error) {
+  const bool too_large = error.code() == ErrorCode::limit_exceeded;
+  counters_.add(too_large ? Counter::records_too_large : Counter::decode_errors);
+  const auto held = in_.unconsumed();
+  const std::uint64_t into = error.offset() - std::min<std::uint64_t>(error.offset(), in_.stream_offset());
+  spdlog::warn("protocol error from {}: {} at stream byte {}: {} [bytes at error: {}]; closing", peer(),
+               to_string(error.code()), error.offset(), error.message(),
+               masked_sample(held.subspan(std::min<std::size_t>(static_cast<std::size_t>(into), held.size()))));
+  end_input(too_large ? codes::record_too_large : codes::decode_error,
+            std::string(to_string(error.code())) + " at byte " + std::to_string(error.offset()) + ": " +
+                error.message());
+}
+
+// The one way input ends early: an error record after the responses already
+// owed, then no more reading; the connection closes once they are out.
+void Session::end_input(std::string_view code, const std::string& message) {
+  if (phase_ != Phase::serving) return;
+  append_error(code, message, nullptr);
+  phase_ = Phase::answering;
+  finish_reason_ = "protocol error";
 }
 
 void Session::append_error(std::string_view code, std::string_view message, const Value* request) {
   Value record = error_record(code, message, request);
-  emit([&](Bytes& out) { encode_flux(record, out); });
-}
-
-// ---- write path ----
-
-template <class Encode>
-void Session::emit(Encode&& encode) {
-  Bytes& out = tail();
-  std::size_t before = out.size();
-  try {
-    encode(out);
-  } catch (...) {
-    out.resize(before);  // never leave half a record in the stream
-    throw;
-  }
-  out_bytes_ += out.size() - before;
+  out_.emit([&](Bytes& out) { encode_flux(record, out); });
   counters_.add(Counter::records_out);
 }
 
-Bytes& Session::tail() {
-  // Appending to a chunk of the write in flight would move its bytes under
-  // the kernel; a not-ready chunk is an offload slot.
-  if (out_.size() <= writing_chunks_ || !out_.back().ready) out_.push_back(OutChunk{take_spare(), true});
-  return out_.back().bytes;
-}
-
-Bytes Session::take_spare() {
-  if (spare_.empty()) return {};
-  Bytes b = std::move(spare_.back());
-  spare_.pop_back();
-  return b;
-}
+// ---- output ----
 
 void Session::flush() {
-  if (closed_ || lingering_ || writing_chunks_ != 0) return;
-  // Asio passes at most 64 buffers to one writev; more chunks go next time.
-  constexpr std::size_t kMaxGather = 64;
+  if (phase_ == Phase::closed || phase_ == Phase::lingering || out_.writing()) return;
+  const auto& pieces = out_.gather(kMaxGather);
+  if (pieces.empty()) return;
   write_bufs_.clear();
-  std::size_t chunks = 0;
-  for (; chunks < out_.size() && out_[chunks].ready && write_bufs_.size() < kMaxGather; ++chunks) {
-    const Bytes& b = out_[chunks].bytes;
-    std::size_t skip = chunks == 0 ? front_written_ : 0;
-    if (b.size() > skip) write_bufs_.emplace_back(b.data() + skip, b.size() - skip);
-  }
-  if (write_bufs_.empty()) {
-    release_written();  // only empty chunks were ready
-    return;
-  }
-  writing_chunks_ = chunks;
+  for (const auto& piece : pieces) write_bufs_.emplace_back(piece.data(), piece.size());
   write_started_ = clock::now();
-  auto deadline = write_started_ + core_.options.write_timeout;
-  if (deadline < timer_expiry_) {
-    timer_expiry_ = deadline;
-    timer_.cancel();
-  }
+  pull_timer(write_started_ + core_.options.write_timeout);
   // write_some, not async_write: every partial write is progress, so a
   // client that reads slowly but steadily is never taken for a slow consumer.
   socket_.async_write_some(write_bufs_,
@@ -366,84 +397,66 @@ void Session::flush() {
 }
 
 void Session::on_write(const boost::system::error_code& ec, std::size_t n) {
-  writing_chunks_ = 0;
-  if (closed_) return;
+  if (phase_ == Phase::closed) return;
   if (ec) return fail(ec, "write");
+  out_.written(n);
   counters_.add(Counter::bytes_out, n);
   total_out_ += n;
-  out_bytes_ -= n;
-  front_written_ += n;
   last_activity_ = clock::now();
-  release_written();
-  publish_stats();
-  flush();
-  maybe_read();
-  maybe_finish();
-}
-
-// Pops the fully written chunks at the front, keeping a couple of buffers
-// for the next batches (big ones go back to the allocator).
-void Session::release_written() {
-  while (!out_.empty() && out_.front().ready && front_written_ >= out_.front().bytes.size()) {
-    Bytes& b = out_.front().bytes;
-    front_written_ -= b.size();
-    if (spare_.size() < 2 && b.capacity() <= kKeepBuffer) {
-      b.clear();
-      spare_.push_back(std::move(b));
-    }
-    out_.pop_front();
-    ++out_base_seq_;
-  }
+  pump();
 }
 
 // ---- closing ----
 
 void Session::maybe_finish() {
-  if (closed_ || lingering_ || (!stop_reading_ && !read_eof_)) return;
+  if (phase_ != Phase::answering) return;
   if (!out_.empty() || pending_offloads_ != 0) return;
-  finish(stop_reading_ ? "protocol error" : "peer closed");
+  finish(finish_reason_);
 }
 
 void Session::finish(const char* reason) {
-  if (closed_ || lingering_) return;
+  if (phase_ == Phase::closed || phase_ == Phase::lingering) return;
   finish_reason_ = reason;
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  if (read_eof_) return close(reason);
-  lingering_ = true;
+  if (peer_eof_) return close(reason);
+  phase_ = Phase::lingering;
+  in_.clear();
+  settle_input();
+  waiting_for_memory_ = false;
   linger_deadline_ = clock::now() + (draining_ ? kDrainLinger : kLinger);
-  if (linger_deadline_ < timer_expiry_) {
-    timer_expiry_ = linger_deadline_;
-    timer_.cancel();
-  }
-  if (!reading_) do_read();
+  pull_timer(linger_deadline_);
+  maybe_read();
 }
 
 void Session::fail(const boost::system::error_code& ec, const char* what) {
-  if (ec == asio::error::operation_aborted && closed_) return;
-  spdlog::debug("connection {} {} error: {}", peer_, what, ec.message());
+  if (ec == asio::error::operation_aborted && phase_ == Phase::closed) return;
+  spdlog::debug("connection {} {} error: {}", peer(), what, ec.message());
   close(what);
 }
 
 void Session::close(const char* reason) {
-  if (closed_) return;
-  closed_ = true;
+  if (phase_ == Phase::closed) return;
+  phase_ = Phase::closed;
+  in_.clear();
+  settle_input();  // gives the budget back
   publish_stats();
   boost::system::error_code ignored;
   socket_.close(ignored);
   timer_.cancel();
   core_.stats.subtract(Counter::connections_open);
-  spdlog::debug("connection closed: {} ({}): {} records, {} bytes in, {} bytes out", peer_, reason, total_records_,
+  if (counted_per_ip_) core_.per_ip.remove(peer_address_);
+  spdlog::debug("connection closed: {} ({}): {} records, {} bytes in, {} bytes out", peer(), reason, total_records_,
                 total_in_, total_out_);
   auto self = shared_from_this();  // the shard's reference goes next
   shard_.sessions.erase(this);
   core_.on_session_closed();
 }
 
-// ---- timeouts ----
+// ---- time ----
 
 bool Session::idle() const noexcept {
-  return writing_chunks_ == 0 && pending_offloads_ == 0 && out_.empty() && (!draining_ || rec_begin_ == end_);
+  return !out_.writing() && pending_offloads_ == 0 && out_.empty() && (!draining_ || in_.empty());
 }
 
 Session::clock::duration Session::idle_period() const noexcept {
@@ -455,11 +468,13 @@ Session::clock::duration Session::idle_period() const noexcept {
 // assignment on each read and write; the timer is only re-armed when it
 // fires or when a deadline moves earlier than its expiry.
 Session::clock::time_point Session::next_deadline(clock::time_point now) const noexcept {
-  if (lingering_) return linger_deadline_;
+  if (phase_ == Phase::lingering) return linger_deadline_;
   auto next = last_activity_ + idle_period();
   if (next <= now) next = now + idle_period();  // idle is due but work is pending: look again later
-  if (writing_chunks_ != 0) next = std::min(next, write_started_ + core_.options.write_timeout);
-  return next;
+  if (out_.writing()) next = std::min(next, write_started_ + core_.options.write_timeout);
+  if (record_started_ != clock::time_point{}) next = std::min(next, record_started_ + core_.options.record_timeout);
+  for (const auto& d : offload_deadlines_) next = std::min(next, d.at);
+  return std::max(next, now);
 }
 
 void Session::arm_timer(clock::time_point at) {
@@ -468,29 +483,94 @@ void Session::arm_timer(clock::time_point at) {
   timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->on_timer(); });
 }
 
+// Makes the timer fire by `at` at the latest.
+void Session::pull_timer(clock::time_point at) {
+  if (at < timer_expiry_) {
+    timer_expiry_ = at;
+    timer_.cancel();  // on_timer re-arms for the earliest deadline
+  }
+}
+
 void Session::on_timer() {
-  if (closed_) return;
-  auto now = clock::now();
-  if (lingering_) {
+  if (phase_ == Phase::closed) return;
+  const auto now = clock::now();
+  if (phase_ == Phase::lingering) {
     if (now >= linger_deadline_) return close(finish_reason_);
-  } else if (writing_chunks_ != 0 && now - write_started_ >= core_.options.write_timeout) {
+  } else if (out_.writing() && now - write_started_ >= core_.options.write_timeout) {
     core_.stats.add(Counter::slow_consumers);
     spdlog::warn("slow consumer {}: no progress writing for {} ms at stream byte {} ({} bytes pending); closing",
-                 peer_, std::chrono::duration_cast<std::chrono::milliseconds>(now - write_started_).count(),
-                 total_out_, out_bytes_);
+                 peer(), millis(now - write_started_), total_out_, out_.pending_bytes());
     return close("slow consumer");
-  } else if (idle() && now - last_activity_ >= idle_period()) {
-    if (draining_) {
-      finish("shutdown");
-    } else {
-      core_.stats.add(Counter::idle_timeouts);
-      finish("idle timeout");
+  } else {
+    expire_offloads(now);
+    if (phase_ == Phase::closed) return;
+    if (record_started_ != clock::time_point{} && (!accepting_input() || waiting_for_memory_)) {
+      record_started_ = now;  // we hold the input back, not the peer
+    } else if (phase_ == Phase::serving && record_started_ != clock::time_point{} &&
+               now - record_started_ >= core_.options.record_timeout) {
+      counters_.add(Counter::record_timeouts);
+      spdlog::warn("record timeout from {}: a record started {} ms ago is still incomplete ({} bytes received); "
+                   "closing", peer(), millis(now - record_started_), in_.buffered());
+      end_input(codes::record_timeout, "record_timeout: the record starting at byte " +
+                                           std::to_string(in_.stream_offset()) + " did not arrive within " +
+                                           std::to_string(core_.options.record_timeout.count()) + " ms (" +
+                                           std::to_string(in_.buffered()) + " bytes of it received)");
+      pump();
+      if (phase_ == Phase::closed) return;
+    } else if (idle() && now - last_activity_ >= idle_period()) {
+      if (draining_) {
+        finish("shutdown");
+      } else {
+        counters_.add(Counter::idle_timeouts);
+        finish("idle timeout");
+      }
+      publish_stats();
+      if (phase_ == Phase::closed) return;
     }
-    if (closed_) return;
   }
   arm_timer(next_deadline(now));
 }
 
-void Session::publish_stats() noexcept { core_.stats.publish(counters_); }
+// ---- accounting ----
+
+void Session::publish_stats() noexcept {
+  core_.stats.publish(counters_);
+  const std::size_t pending = phase_ == Phase::closed ? 0 : out_.pending_bytes();
+  if (pending != published_pending_) {
+    if (pending > published_pending_) core_.stats.add(Counter::output_pending_bytes, pending - published_pending_);
+    else core_.stats.subtract(Counter::output_pending_bytes, published_pending_ - pending);
+    published_pending_ = pending;
+  }
+}
+
+void Session::budget_evict() {
+  asio::post(socket_.get_executor(), [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->evict();
+  });
+}
+
+void Session::budget_available() {
+  asio::post(socket_.get_executor(), [weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      self->waiting_for_memory_ = false;
+      self->pump();
+    }
+  });
+}
+
+// The input budget is exhausted and this connection holds the largest
+// unfinished record: it gives its memory up and is closed, so the others
+// keep being served.
+void Session::evict() {
+  if (phase_ != Phase::serving) return;
+  const std::size_t held = in_.buffered();
+  counters_.add(Counter::server_busy);
+  spdlog::warn("input memory budget ({} bytes, max_buffered_bytes) exhausted; closing {}, which held the largest "
+               "unfinished record ({} bytes received)", core_.budget.limit(), peer(), held);
+  end_input(codes::server_busy, "server busy: buffered input over max_buffered_bytes, and this connection held the "
+                                "largest unfinished record (" + std::to_string(held) + " bytes received)");
+  waiting_for_memory_ = false;
+  pump();
+}
 
 }  // namespace crous::server::detail

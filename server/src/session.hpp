@@ -1,105 +1,125 @@
 #pragma once
-// One client connection: reads FLUX records, routes each, writes responses in
-// request order. Lives on one shard's thread; exactly one read and at most one
-// write in flight.
+// One client connection: frames FLUX records, dispatches each to its route,
+// writes responses in request order. Lives on one shard's thread: no locks;
+// at most one read wait and one gather write in flight.
+//
+// An idle connection holds no read buffer: it waits for readability, then
+// reads into its shard's shared buffer and frames the records in place. Only
+// the bytes of an unfinished record (or records it may not process yet) are
+// copied into its own RecordBuffer, which is given back once they are done.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "crous/flux.hpp"
-#include "crous/record_scanner.hpp"
+#include "crous/record_buffer.hpp"
+#include "input_budget.hpp"
+#include "output_queue.hpp"
 #include "server_core.hpp"
 
 namespace crous::server::detail {
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session final : public std::enable_shared_from_this<Session>, private InputBudget::Holder {
  public:
   using tcp = boost::asio::ip::tcp;
   using clock = std::chrono::steady_clock;
 
   Session(tcp::socket socket, Shard& shard, ServerCore& core);
+  ~Session();
 
   void start();
   // Server shutdown began: answer what arrives, close once the client pauses.
   void drain();
   // The drain deadline passed.
   void force_close();
+  // The listener counted this connection against max_connections_per_ip;
+  // close() gives it back.
+  void counted_per_ip() noexcept { counted_per_ip_ = true; }
 
  private:
-  // Responses waiting to be written, in request order. A chunk that is not
-  // ready is the slot of an offloaded request still running; everything
-  // behind it waits, which is what keeps responses in order.
-  struct OutChunk {
-    Bytes bytes;
-    bool ready = true;
+  enum class Phase : std::uint8_t {
+    serving,    // reading requests and answering them
+    answering,  // input has ended (peer's FIN, protocol error, timeout, eviction): answer what is owed, then finish
+    lingering,  // our side is shut; discarding input until the peer closes or the linger deadline passes
+    closed,
+  };
+  // An offloaded request whose route has a timeout.
+  struct OffloadDeadline {
+    OutputQueue::Slot slot;
+    clock::time_point at;
+    const Route* route;
+    Value id;  // the request's "id", echoed in the timeout error
   };
 
-  void do_read();
-  void on_read(const boost::system::error_code& ec, std::size_t n);
+  // ---- input ----
   void maybe_read();
-  void prepare_buffer();
-  void process();
+  void do_read();
+  void on_readable(const boost::system::error_code& ec);
+  void discard_input();
+  bool accepting_input() const noexcept;
+  void settle_input();
+  // ---- the steps after every I/O event ----
+  void pump();
+  void process_input();
   void handle_record(ByteView record);
   void offload(const Route& route, Value request, std::size_t request_bytes);
-  void on_offload_done(std::uint64_t seq, Bytes response, std::size_t request_bytes, bool failed);
-  void protocol_error(ErrorCode code, std::size_t offset_in_record, const std::string& message);
+  void on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed);
+  void expire_offloads(clock::time_point now);
+  void protocol_error(const DecodeError& error);
+  void end_input(std::string_view code, const std::string& message);
   void append_error(std::string_view code, std::string_view message, const Value* request);
-  template <class Encode>
-  void emit(Encode&& encode);
-  Bytes& tail();
-  Bytes take_spare();
+  // ---- output ----
   void flush();
   void on_write(const boost::system::error_code& ec, std::size_t n);
-  void release_written();
+  // ---- closing ----
   void maybe_finish();
   void finish(const char* reason);
+  void fail(const boost::system::error_code& ec, const char* what);
+  void close(const char* reason);
+  // ---- time ----
   bool idle() const noexcept;
   clock::duration idle_period() const noexcept;
   clock::time_point next_deadline(clock::time_point now) const noexcept;
   void arm_timer(clock::time_point at);
+  void pull_timer(clock::time_point at);
   void on_timer();
-  void fail(const boost::system::error_code& ec, const char* what);
-  void close(const char* reason);
+  // ---- accounting ----
   void publish_stats() noexcept;
+  // InputBudget::Holder (called under the budget's lock, from any thread)
+  void budget_evict() override;
+  void budget_available() override;
+  void evict();
+  std::string peer() const;
 
   tcp::socket socket_;
   boost::asio::steady_timer timer_;
   Shard& shard_;
   ServerCore& core_;
-  std::string peer_;
-  RecordScanner scanner_;
+  boost::asio::ip::address peer_address_;
+  std::uint16_t peer_port_ = 0;
 
-  // in_[rec_begin_, end_) is the unanswered part of what was read; the
-  // scanner has seen in_[rec_begin_, scan_pos_).
-  std::vector<std::uint8_t> in_;
-  std::size_t rec_begin_ = 0;
-  std::size_t scan_pos_ = 0;
-  std::size_t end_ = 0;
-  std::uint64_t stream_offset_ = 0;  // stream offset of in_[rec_begin_]
+  Phase phase_ = Phase::serving;
+  bool reading_ = false;             // a readability wait is in flight
+  bool peer_eof_ = false;            // the peer shut down its side
+  bool draining_ = false;            // server shutdown: short idle period
+  bool waiting_for_memory_ = false;  // the input budget said no; budget_available() resumes
+  bool counted_per_ip_ = false;
+  const char* finish_reason_ = "";
 
-  std::deque<OutChunk> out_;
-  std::uint64_t out_base_seq_ = 0;  // sequence number of out_.front()
-  std::size_t out_bytes_ = 0;       // bytes in out_, including the write in flight
-  std::size_t writing_chunks_ = 0;  // front chunks the write in flight reads from
-  std::size_t front_written_ = 0;   // bytes of out_.front() already written
+  RecordBuffer in_;
+  std::size_t budget_held_ = 0;  // what in_ holds, as last told to the budget
+  clock::time_point record_started_{};  // first byte of the unfinished record; {} between records
+
+  OutputQueue out_;
   std::vector<boost::asio::const_buffer> write_bufs_;
-  std::vector<Bytes> spare_;
-
+  std::size_t published_pending_ = 0;  // out_.pending_bytes() as last added to the stats gauge
   std::size_t pending_offloads_ = 0;
   std::size_t offload_bytes_ = 0;  // request bytes held by running offloads
-
-  bool reading_ = false;
-  bool read_eof_ = false;
-  bool stop_reading_ = false;  // protocol error: answer, flush, close
-  bool draining_ = false;
-  bool lingering_ = false;  // output shut down; discarding input until the peer closes
-  bool closed_ = false;
-  const char* finish_reason_ = "";
+  std::vector<OffloadDeadline> offload_deadlines_;
 
   clock::time_point last_activity_;
   clock::time_point write_started_;

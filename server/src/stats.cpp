@@ -15,7 +15,14 @@ Value StatsSnapshot::to_value() const {
                       {"unknown_op", n(unknown_ops)},
                       {"handler_error", n(handler_errors)},
                       {"slow_consumer", n(slow_consumers)},
-                      {"idle_timeout", n(idle_timeouts)}}},
+                      {"idle_timeout", n(idle_timeouts)},
+                      {"record_timeout", n(record_timeouts)},
+                      {"handler_timeout", n(handler_timeouts)},
+                      {"server_busy", n(server_busy)}}},
+      {"memory", Dict{{"input_buffered_bytes", n(input_buffered_bytes)},
+                      {"input_budget_bytes", n(input_budget_bytes)},
+                      {"output_pending_bytes", n(output_pending_bytes)}}},
+      {"offloads", Dict{{"queued", n(offloads_queued)}, {"running", n(offloads_running)}}},
       {"uptime_seconds", uptime_seconds},
   };
 }
@@ -29,7 +36,8 @@ constexpr std::array<std::uint64_t StatsSnapshot::*, kCounters> kSnapshotFields 
     &StatsSnapshot::records_in,       &StatsSnapshot::records_out,       &StatsSnapshot::bytes_in,
     &StatsSnapshot::bytes_out,        &StatsSnapshot::decode_errors,     &StatsSnapshot::records_too_large,
     &StatsSnapshot::unknown_ops,      &StatsSnapshot::handler_errors,    &StatsSnapshot::slow_consumers,
-    &StatsSnapshot::idle_timeouts,
+    &StatsSnapshot::idle_timeouts,    &StatsSnapshot::record_timeouts,   &StatsSnapshot::handler_timeouts,
+    &StatsSnapshot::server_busy,      &StatsSnapshot::output_pending_bytes,
 };
 
 }  // namespace

@@ -27,6 +27,10 @@ enum class Counter : std::size_t {
   handler_errors,
   slow_consumers,
   idle_timeouts,
+  record_timeouts,
+  handler_timeouts,
+  server_busy,           // connections closed for the input budget
+  output_pending_bytes,  // a gauge: sessions add and subtract
   count_
 };
 inline constexpr std::size_t kCounters = static_cast<std::size_t>(Counter::count_);

@@ -9,21 +9,26 @@ WorkerPool::WorkerPool(unsigned threads) {
 
 WorkerPool::~WorkerPool() { stop(); }
 
-void WorkerPool::submit(Job job) {
+void WorkerPool::submit(Owner owner, Job job) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
-    jobs_.push_back(std::move(job));
+    auto& queue = queues_[owner];
+    if (queue.empty()) turns_.push_back(owner);
+    queue.push_back(std::move(job));
+    ++queued_;
   }
   wake_.notify_one();
 }
 
 void WorkerPool::stop() {
-  std::deque<Job> dropped;
+  std::unordered_map<Owner, std::deque<Job>> dropped;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    dropped.swap(jobs_);
+    dropped.swap(queues_);
+    turns_.clear();
+    queued_ = 0;
   }
   wake_.notify_all();
   for (std::thread& t : threads_)
@@ -32,18 +37,46 @@ void WorkerPool::stop() {
   // destructors must not run under our mutex.
 }
 
+// The next owner in turn gives up its oldest job and, if it has more, goes
+// to the back of the line.
+bool WorkerPool::take(Job& job) {
+  if (turns_.empty()) return false;
+  Owner owner = turns_.front();
+  turns_.pop_front();
+  auto it = queues_.find(owner);
+  job = std::move(it->second.front());
+  it->second.pop_front();
+  if (it->second.empty()) queues_.erase(it);
+  else turns_.push_back(owner);
+  --queued_;
+  return true;
+}
+
 void WorkerPool::run() {
   for (;;) {
     Job job;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      wake_.wait(lock, [this] { return stopping_ || !turns_.empty(); });
       if (stopping_) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+      take(job);
+      ++running_;
     }
     job();
+    job = nullptr;  // the session it holds may die here, outside the lock
+    std::lock_guard lock(mutex_);
+    --running_;
   }
+}
+
+std::size_t WorkerPool::queued() const {
+  std::lock_guard lock(mutex_);
+  return queued_;
+}
+
+std::size_t WorkerPool::running() const {
+  std::lock_guard lock(mutex_);
+  return running_;
 }
 
 }  // namespace crous::server::detail

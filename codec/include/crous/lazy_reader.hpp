@@ -8,9 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "crous/detail/read_buffer.hpp"
 #include "crous/limits.hpp"
-#include "crous/record_scanner.hpp"
+#include "crous/record_buffer.hpp"
 #include "crous/value.hpp"
 
 namespace crous {
@@ -32,23 +31,21 @@ class LazyReader {
   // Dict: the next (key, value) entry, or nullopt after the last one.
   std::optional<std::pair<std::string, Value>> next_entry();
   // Stream offset of the next unread byte (for error reports and resuming).
-  std::uint64_t offset() const noexcept { return buffer_.stream_offset() + pos_; }
+  std::uint64_t offset() const noexcept { return buffer_.stream_offset(); }
 
  private:
   std::uint8_t byte();
   std::uint64_t varint();
   Value item();
-  bool fill();
+  void fill();  // reads more or throws truncated
   [[noreturn]] void truncated() const;
 
   InputStream& in_;
-  Limits limits_;
-  RecordScanner scanner_;
+  // Frames single values (no header): the items.
+  RecordBuffer buffer_;
   Kind kind_ = Kind::list;
   std::uint64_t declared_ = 0;
   std::uint64_t read_ = 0;
-  detail::ReadBuffer buffer_;
-  std::size_t pos_ = 0;  // next unread byte in buffer_
 };
 
 }  // namespace crous

@@ -5,9 +5,8 @@
 #include <optional>
 #include <vector>
 
-#include "crous/detail/read_buffer.hpp"
 #include "crous/limits.hpp"
-#include "crous/record_scanner.hpp"
+#include "crous/record_buffer.hpp"
 #include "crous/value.hpp"
 
 namespace crous {
@@ -42,18 +41,11 @@ class RecordReader {
   // next call) without decoding. Structure and limits are checked; UTF-8 is not.
   std::optional<std::span<const std::uint8_t>> next_raw();
   // Stream offset of the record most recently returned.
-  std::uint64_t record_offset() const noexcept { return record_offset_; }
+  std::uint64_t record_offset() const noexcept { return buffer_.record_offset(); }
 
  private:
-  bool fill();
-
   InputStream& in_;
-  Limits limits_;
-  RecordScanner scanner_;
-  detail::ReadBuffer buffer_;
-  std::size_t begin_ = 0;    // start of the current record in buffer_
-  std::size_t scanned_ = 0;  // bytes of buffer_ already fed to the scanner
-  std::uint64_t record_offset_ = 0;
+  RecordBuffer buffer_;
 };
 
 }  // namespace crous

@@ -23,12 +23,18 @@ struct ServerConfig {
   std::string default_route = "echo";   // handler for records without one
 
   std::size_t max_connections = 10'000;
+  std::size_t max_connections_per_ip = 0;  // 0 = no per-address limit
   std::size_t max_record_bytes = std::size_t{16} << 20;
   unsigned max_depth = 256;
   std::size_t high_watermark = std::size_t{1} << 20;  // pending output that pauses reading
+  // Server-wide bound on bytes held for unfinished records; 0 = 25% of
+  // physical memory, at most 1 GiB (see max_buffered_input()).
+  std::size_t max_buffered_bytes = 0;
+  std::size_t max_offloads_per_connection = 64;  // offloaded requests in flight that pause reading
 
   std::chrono::milliseconds idle_timeout{300'000};
   std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds record_timeout{30'000};  // a started record must be complete within this
   std::chrono::milliseconds drain_timeout{8'000};
 
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
@@ -36,6 +42,8 @@ struct ServerConfig {
 
   // threads, with 0 resolved to the hardware concurrency (at least 1).
   unsigned io_threads() const noexcept;
+  // max_buffered_bytes, with 0 resolved to min(25% of physical memory, 1 GiB).
+  std::size_t max_buffered_input() const noexcept;
 };
 
 }  // namespace crous::config

@@ -13,8 +13,10 @@ namespace crous::server {
 namespace codes {
 inline constexpr std::string_view unknown_op = "unknown_op";
 inline constexpr std::string_view handler_error = "handler_error";
+inline constexpr std::string_view handler_timeout = "handler_timeout";  // an offloaded route's timeout passed
 inline constexpr std::string_view decode_error = "decode_error";          // then close
 inline constexpr std::string_view record_too_large = "record_too_large";  // then close
+inline constexpr std::string_view record_timeout = "record_timeout";      // then close
 inline constexpr std::string_view server_busy = "server_busy";            // then close
 inline constexpr std::string_view shutting_down = "shutting_down";        // then close
 }  // namespace codes

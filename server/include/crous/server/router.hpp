@@ -8,8 +8,12 @@
 //
 // Inline handlers run on the connection's I/O thread: they must not block.
 // Offloaded handlers run on the worker pool; the connection keeps reading and
-// answering meanwhile, and responses still leave in request order.
+// answering meanwhile, and responses still leave in request order. An
+// offloaded route may have a timeout: past it the client gets a
+// handler_timeout error record in that response's place (the handler keeps
+// its worker until it returns; its late result is dropped).
 // Register everything before Server::start(); the table is read-only after.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -34,13 +38,14 @@ struct Route {
   std::string op;
   Handler handler;  // empty for Execution::echo
   Execution execution;
+  std::chrono::milliseconds timeout{0};  // offloaded routes; 0 = none
 };
 
 class Router {
  public:
   // Each of these adds `op`, or replaces the handler already registered for it.
   Router& add(std::string op, Handler handler);
-  Router& add_offloaded(std::string op, Handler handler);
+  Router& add_offloaded(std::string op, Handler handler, std::chrono::milliseconds timeout = {});
   Router& add_echo(std::string op);
 
   const Route* find(std::string_view op) const noexcept;

@@ -21,9 +21,19 @@ struct StatsSnapshot {
   std::uint64_t handler_errors = 0;
   std::uint64_t slow_consumers = 0;
   std::uint64_t idle_timeouts = 0;
+  std::uint64_t record_timeouts = 0;
+  std::uint64_t handler_timeouts = 0;
+  std::uint64_t server_busy = 0;  // closed to keep buffered input within max_buffered_bytes
+  // The memory picture, now (gauges):
+  std::uint64_t output_pending_bytes = 0;  // responses encoded, not yet written
+  std::uint64_t input_buffered_bytes = 0;  // held for unfinished records (capacity)
+  std::uint64_t input_budget_bytes = 0;    // max_buffered_bytes, resolved
+  std::uint64_t offloads_queued = 0;
+  std::uint64_t offloads_running = 0;
   double uptime_seconds = 0;
 
-  // {"connections": {...}, "records": {...}, "bytes": {...}, "errors": {...}, "uptime_seconds": x}
+  // {"connections": {...}, "records": {...}, "bytes": {...}, "errors": {...},
+  //  "memory": {...}, "offloads": {...}, "uptime_seconds": x}
   Value to_value() const;
 };
 
