@@ -1,7 +1,11 @@
 #include "crous/record_buffer.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <utility>
 
 #include "crous/error.hpp"
 #include "crous/stream.hpp"
@@ -12,7 +16,37 @@ namespace {
 // The first allocation for a few stray bytes (a record split across two
 // reads) stays small; doubling takes it from there.
 constexpr std::size_t kMinCapacity = 256;
+// From this size on, storage is mapped (and unmapped) directly.
+constexpr std::size_t kMapFrom = 256 * 1024;
 }  // namespace
+
+RecordBuffer::Storage::Storage(std::size_t size) : size_(size) {
+  if (size >= kMapFrom) {
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    data_ = static_cast<std::uint8_t*>(p);
+  } else {
+    data_ = new std::uint8_t[size];
+  }
+}
+
+RecordBuffer::Storage::~Storage() {
+  if (!data_) return;
+  if (size_ >= kMapFrom) ::munmap(data_, size_);
+  else delete[] data_;
+}
+
+RecordBuffer::Storage::Storage(Storage&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+RecordBuffer::Storage& RecordBuffer::Storage::operator=(Storage&& other) noexcept {
+  if (this != &other) {
+    Storage gone(std::move(*this));
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
 
 RecordBuffer::RecordBuffer(const Limits& limits, RecordScanner::Mode mode) : limits_(limits), scanner_(limits, mode) {}
 
@@ -40,16 +74,16 @@ void RecordBuffer::make_room(std::size_t more) {
   const std::size_t kept = end_ - begin_;
   if (capacity_ - end_ >= more) return;
   if (capacity_ >= kept + more) {
-    std::memmove(storage_.get(), storage_.get() + begin_, kept);
+    std::memmove(storage_.data(), storage_.data() + begin_, kept);
     rebase();
     return;
   }
   const std::size_t capacity = capacity_after(more);
-  std::unique_ptr<std::uint8_t[]> grown(new std::uint8_t[capacity]);
-  if (kept != 0) std::memcpy(grown.get(), storage_.get() + begin_, kept);
+  Storage grown(capacity);
+  if (kept != 0) std::memcpy(grown.data(), storage_.data() + begin_, kept);
   storage_ = std::move(grown);
   capacity_ = capacity;
-  data_ = storage_.get();
+  data_ = storage_.data();
   rebase();
 }
 
@@ -57,7 +91,7 @@ std::span<std::uint8_t> RecordBuffer::prepare(std::size_t at_least) {
   if (borrowed_) throw UsageError("RecordBuffer::prepare() while borrowing; call keep_rest() first");
   if (begin_ == end_) rebase();
   make_room(at_least);
-  return {storage_.get() + end_, capacity_ - end_};
+  return {storage_.data() + end_, capacity_ - end_};
 }
 
 void RecordBuffer::append(std::span<const std::uint8_t> bytes) {
@@ -82,11 +116,11 @@ void RecordBuffer::keep_rest() {
   const std::size_t scanned = scanned_ - begin_;
   base_offset_ += begin_;
   borrowed_ = false;
-  data_ = storage_.get();
+  data_ = storage_.data();
   begin_ = scanned_ = end_ = 0;
   if (kept == 0) return;
   make_room(kept);
-  std::memcpy(storage_.get(), from, kept);
+  std::memcpy(storage_.data(), from, kept);
   end_ = kept;
   scanned_ = scanned;
 }
@@ -124,7 +158,7 @@ void RecordBuffer::consume(std::size_t n) noexcept {
 void RecordBuffer::release() noexcept {
   if (borrowed_ || begin_ != end_) return;
   rebase();
-  storage_.reset();
+  storage_ = Storage();
   capacity_ = 0;
   data_ = nullptr;
 }
@@ -133,7 +167,7 @@ void RecordBuffer::clear() noexcept {
   base_offset_ += end_;
   begin_ = scanned_ = end_ = 0;
   borrowed_ = false;
-  storage_.reset();
+  storage_ = Storage();
   capacity_ = 0;
   data_ = nullptr;
   scanner_.reset();

@@ -96,7 +96,9 @@ TEST(StreamingWriter, TenMillionItemsInConstantMemoryThenLazyReadBack) {
     std::fclose(f);
   }
   const std::size_t write_peak = test::peak_rss_bytes();
-  if (rss_is_meaningful) EXPECT_LT(write_peak - base, std::size_t{16} << 20) << "writer grew RSS by " << (write_peak - base) << " bytes";
+  if (rss_is_meaningful) {
+    EXPECT_LT(write_peak - base, std::size_t{16} << 20) << "writer grew RSS by " << (write_peak - base) << " bytes";
+  }
 
   reset_peak_rss();
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -107,13 +109,17 @@ TEST(StreamingWriter, TenMillionItemsInConstantMemoryThenLazyReadBack) {
   EXPECT_EQ(reader.declared_size(), count);
   std::uint64_t n = 0;
   while (auto v = reader.next()) {
-    if (n % 999'983 == 0) ASSERT_EQ(*v, item(n));
+    if (n % 999'983 == 0) {
+      ASSERT_EQ(*v, item(n));
+    }
     ++n;
   }
   std::fclose(f);
   EXPECT_EQ(n, count);
   const std::size_t read_peak = test::peak_rss_bytes();
-  if (rss_is_meaningful) EXPECT_LT(read_peak - base, std::size_t{16} << 20) << "lazy reader grew RSS by " << (read_peak - base) << " bytes";
+  if (rss_is_meaningful) {
+    EXPECT_LT(read_peak - base, std::size_t{16} << 20) << "lazy reader grew RSS by " << (read_peak - base) << " bytes";
+  }
 }
 
 TEST(LazyReader, DictEntriesAndErrors) {

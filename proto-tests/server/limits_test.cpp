@@ -10,18 +10,6 @@
 namespace crous::test {
 namespace {
 
-// Polls `done` until it holds or `limit` passes (bounded wait on an outcome
-// the test cannot be notified of).
-template <class Pred>
-bool eventually(Pred done, std::chrono::milliseconds limit = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
 TEST(ServerLimits, ConnectionsBeyondMaxGetServerBusyAndAClose) {
   auto options = test_options();
   options.max_connections = 2;

@@ -6,12 +6,14 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <regex>
 #include <stdexcept>
 #include <system_error>
@@ -43,10 +45,20 @@ TestServer::~TestServer() {
   server_->wait();
 }
 
-Client::Client(std::uint16_t port, bool no_delay, int receive_buffer) {
+Client::Client(std::uint16_t port, bool no_delay, int receive_buffer, const char* source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
   if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  if (source) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &local.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      int err = errno;
+      ::close(fd_);
+      throw std::system_error(err, std::generic_category(), "bind");
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -132,7 +144,7 @@ std::size_t Client::receive_some(std::size_t max, std::chrono::milliseconds time
   std::vector<std::uint8_t> chunk(max);
   ssize_t n = ::recv(fd_, chunk.data(), chunk.size(), 0);
   if (n <= 0) return 0;
-  buf_.append({chunk.data(), n});
+  buf_.append({chunk.data(), static_cast<std::size_t>(n)});
   return static_cast<std::size_t>(n);
 }
 
@@ -142,7 +154,7 @@ bool Client::closed_without_more_data(std::chrono::milliseconds timeout) {
   return (r == Next::eof || r == Next::reset) && buf_.empty();
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> args, const std::string& program) {
+ServerProcess::ServerProcess(std::vector<std::string> args, const std::string& program, unsigned open_files) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
   std::string exe = (bin_dir() / program).string();
@@ -152,6 +164,10 @@ ServerProcess::ServerProcess(std::vector<std::string> args, const std::string& p
   argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (open_files != 0) {
+      rlimit limit{open_files, open_files};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
     ::dup2(fds[1], 2);
     ::execv(exe.c_str(), argv.data());
     ::_exit(127);
@@ -189,6 +205,21 @@ int ServerProcess::wait_exit(std::chrono::milliseconds limit) {
     }
   }
   return -1;
+}
+
+const std::string& ServerProcess::log(std::chrono::milliseconds wait) {
+  if (log_fd_ >= 0 && read_log(std::chrono::steady_clock::now() + wait))
+    while (read_log(std::chrono::steady_clock::now())) {
+    }
+  return log_;
+}
+
+std::size_t ServerProcess::rss_bytes() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // "VmRSS:  1234 kB"
+  return 0;
 }
 
 bool ServerProcess::read_log(std::chrono::steady_clock::time_point deadline) {

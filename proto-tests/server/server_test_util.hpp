@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crous/flux.hpp"
@@ -16,6 +17,18 @@
 namespace crous::test {
 
 using namespace std::chrono_literals;
+
+// Polls `done` until it holds or `limit` passes (bounded wait on an outcome
+// the test cannot be notified of).
+template <class Pred>
+bool eventually(Pred done, std::chrono::milliseconds limit = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
 
 // Defaults sized for tests: ephemeral port, two I/O threads, short drain.
 crous::server::Options test_options();
@@ -36,7 +49,9 @@ class TestServer {
 class Client {
  public:
   // receive_buffer: SO_RCVBUF to set before connecting (0: system default).
-  explicit Client(std::uint16_t port, bool no_delay = true, int receive_buffer = 0);
+  // source: local IPv4 address to connect from (another loopback address
+  // such as 127.0.0.2 looks like another client host).
+  explicit Client(std::uint16_t port, bool no_delay = true, int receive_buffer = 0, const char* source = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -70,7 +85,9 @@ class Client {
 // destruction.
 class ServerProcess {
  public:
-  explicit ServerProcess(std::vector<std::string> args, const std::string& program = "crous-server");
+  // open_files: RLIMIT_NOFILE for the child (0: inherited).
+  explicit ServerProcess(std::vector<std::string> args, const std::string& program = "crous-server",
+                         unsigned open_files = 0);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -78,7 +95,12 @@ class ServerProcess {
   void signal(int sig);
   // Exit status (128 + signal if killed), or -1 if still running after `limit`.
   int wait_exit(std::chrono::milliseconds limit);
-  const std::string& log() const { return log_; }
+  // Reads what the server logged so far (so a chatty server never blocks on
+  // a full pipe), waiting up to `wait` for the first bytes.
+  const std::string& log(std::chrono::milliseconds wait = 0ms);
+  int pid() const { return pid_; }
+  // Resident memory of the process (VmRSS).
+  std::size_t rss_bytes() const;
 
  private:
   bool read_log(std::chrono::steady_clock::time_point deadline);

@@ -133,8 +133,9 @@ struct Server::Impl {
     StatsSnapshot s = stats.snapshot();
     s.input_buffered_bytes = budget.used();
     s.input_budget_bytes = budget.limit();
-    s.offloads_queued = workers.queued();
-    s.offloads_running = workers.running();
+    const auto load = workers.load();
+    s.offloads_queued = load.queued;
+    s.offloads_running = load.running;
     return s;
   }
 

@@ -134,8 +134,10 @@ void Session::on_readable(const boost::system::error_code& ec) {
   // A read may grow the buffer of an unfinished record: ask the budget
   // first. No: stop reading until memory frees (the bytes wait in the kernel).
   if (!in_.empty()) {
-    const std::size_t growth = in_.capacity_after(RecordBuffer::read_chunk) - in_.capacity();
-    if (growth != 0 && !core_.budget.admit(*this, growth)) {
+    // While the buffer grows, the old and the new storage both exist: the
+    // read must fit the whole new capacity.
+    const std::size_t grown = in_.capacity_after(RecordBuffer::read_chunk);
+    if (grown != in_.capacity() && !core_.budget.admit(*this, grown)) {
       waiting_for_memory_ = true;
       return;
     }

@@ -69,14 +69,9 @@ void WorkerPool::run() {
   }
 }
 
-std::size_t WorkerPool::queued() const {
+WorkerPool::Load WorkerPool::load() const {
   std::lock_guard lock(mutex_);
-  return queued_;
-}
-
-std::size_t WorkerPool::running() const {
-  std::lock_guard lock(mutex_);
-  return running_;
+  return {queued_, running_};
 }
 
 }  // namespace crous::server::detail

@@ -32,8 +32,11 @@ class WorkerPool {
   // Finishes the running jobs, drops queued ones and joins. Idempotent.
   void stop();
 
-  std::size_t queued() const;
-  std::size_t running() const;
+  struct Load {
+    std::size_t queued = 0;
+    std::size_t running = 0;
+  };
+  Load load() const;  // both read at one instant
 
  private:
   void run();

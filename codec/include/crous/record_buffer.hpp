@@ -13,9 +13,11 @@
 // max_record_bytes + read_chunk for data that frames; release() gives it
 // back, so an idle owner holds nothing. Storage is not zero-filled: capacity
 // costs address space, and only the bytes written cost resident memory.
+// Large blocks are mapped from the system directly, so giving them back
+// really returns them: malloc may keep freed megabytes resident in its
+// arenas, and a server bounding its buffered input must bound its RSS.
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <span>
 
@@ -89,13 +91,29 @@ class RecordBuffer {
   void clear() noexcept;
 
  private:
+  // Owned bytes, not initialised; mapped from the system when large.
+  class Storage {
+   public:
+    Storage() noexcept = default;
+    explicit Storage(std::size_t size);
+    ~Storage();
+    Storage(Storage&& other) noexcept;
+    Storage& operator=(Storage&& other) noexcept;
+    std::uint8_t* data() const noexcept { return data_; }
+    std::size_t size() const noexcept { return size_; }
+
+   private:
+    std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
+  };
+
   void make_room(std::size_t more);
   void rebase() noexcept;  // drops the consumed prefix from the indices (no copy)
 
   Limits limits_;
   RecordScanner scanner_;
-  std::unique_ptr<std::uint8_t[]> storage_;
-  std::size_t capacity_ = 0;
+  Storage storage_;
+  std::size_t capacity_ = 0;  // storage_.size()
   const std::uint8_t* data_ = nullptr;  // storage_ or the borrowed bytes
   bool borrowed_ = false;
   // data_[begin_, end_) is unconsumed; the scanner has seen data_[begin_, scanned_).
