@@ -12,16 +12,6 @@
 namespace crous {
 namespace {
 
-// AddressSanitizer's quarantine and shadow memory hold freed blocks on
-// purpose, so RSS says nothing about the code's own footprint there; the
-// plain build (the README test command) checks the bound, the sanitized
-// build checks memory safety of the same run.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool rss_is_meaningful = false;
-#else
-constexpr bool rss_is_meaningful = true;
-#endif
-
 // Resets the kernel's peak-RSS mark so that a later peak reading covers
 // only what the code under test did.
 void reset_peak_rss() {
@@ -96,7 +86,7 @@ TEST(StreamingWriter, TenMillionItemsInConstantMemoryThenLazyReadBack) {
     std::fclose(f);
   }
   const std::size_t write_peak = test::peak_rss_bytes();
-  if (rss_is_meaningful) {
+  if (test::rss_is_meaningful) {
     EXPECT_LT(write_peak - base, std::size_t{16} << 20) << "writer grew RSS by " << (write_peak - base) << " bytes";
   }
 
@@ -117,7 +107,7 @@ TEST(StreamingWriter, TenMillionItemsInConstantMemoryThenLazyReadBack) {
   std::fclose(f);
   EXPECT_EQ(n, count);
   const std::size_t read_peak = test::peak_rss_bytes();
-  if (rss_is_meaningful) {
+  if (test::rss_is_meaningful) {
     EXPECT_LT(read_peak - base, std::size_t{16} << 20) << "lazy reader grew RSS by " << (read_peak - base) << " bytes";
   }
 }

@@ -10,14 +10,6 @@
 namespace crous::test {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-// ASan's quarantine and shadow memory make RSS say nothing about the code's
-// own footprint; the plain build (the README test command) checks it.
-constexpr bool rss_is_meaningful = false;
-#else
-constexpr bool rss_is_meaningful = true;
-#endif
-
 constexpr std::size_t kReadChunk = 64 * 1024;
 
 // A FLUX record holding one string of `size` bytes: header, tag, varint, bytes.

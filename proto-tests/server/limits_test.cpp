@@ -14,22 +14,13 @@ TEST(ServerLimits, ConnectionsBeyondMaxGetServerBusyAndAClose) {
   auto options = test_options();
   options.max_connections = 2;
   TestServer server(options);
-  auto a = std::make_unique<Client>(server.port());
-  Client b(server.port());
-  // Both are being served (and so counted) once they answer.
-  a->send(Dict{{"op", "ping"}});
-  b.send(Dict{{"op", "ping"}});
-  a->read();
-  b.read();
-
+  auto served = served_clients(server.port(), 2);
   Client refused(server.port());
-  Value v = refused.read();
-  EXPECT_EQ(error_code_of(v), "server_busy") << v;
-  EXPECT_TRUE(refused.closed_without_more_data());
+  expect_refused_as_busy(refused);
   EXPECT_EQ(server.server().stats().connections_rejected, 1u);
 
   // A freed slot is usable again.
-  a.reset();
+  served.front().reset();
   ASSERT_TRUE(eventually([&] { return server.server().stats().connections_open == 1; }));
   Client c(server.port());
   c.send(Dict{{"op", "ping"}});

@@ -1,5 +1,7 @@
 #include "server_test_util.hpp"
 
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -239,6 +241,22 @@ std::string error_code_of(const Value& v) {
   if (!e || !e->is_dict()) return {};
   const Value* code = e->find("code");
   return code && code->is_string() ? code->as_string() : std::string();
+}
+
+std::vector<std::unique_ptr<Client>> served_clients(std::uint16_t port, int n, const char* source) {
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < n; ++i) {
+    clients.push_back(std::make_unique<Client>(port, true, 0, source));
+    clients.back()->send(Dict{{"op", "ping"}});
+  }
+  for (auto& c : clients) EXPECT_EQ(c->read(), Value(Dict{{"pong", true}}));
+  return clients;
+}
+
+void expect_refused_as_busy(Client& c) {
+  Value v = c.read();
+  EXPECT_EQ(error_code_of(v), "server_busy") << v;
+  EXPECT_TRUE(c.closed_without_more_data());
 }
 
 }  // namespace crous::test

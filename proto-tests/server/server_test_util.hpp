@@ -113,4 +113,9 @@ class ServerProcess {
 // {"error": {"code": c, ...}} -> c; empty when `v` is not an error record.
 std::string error_code_of(const Value& v);
 
+// `n` connections, each answered once (so the server counts them as served).
+std::vector<std::unique_ptr<Client>> served_clients(std::uint16_t port, int n, const char* source = nullptr);
+// The connection's first and only record is server_busy, then the server closes.
+void expect_refused_as_busy(Client& c);
+
 }  // namespace crous::test

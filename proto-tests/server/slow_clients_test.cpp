@@ -122,17 +122,9 @@ TEST(SlowClients, ConnectionsPerAddressAreBounded) {
   auto options = test_options();
   options.max_connections_per_ip = 2;
   TestServer server(options);
-  auto a = std::make_unique<Client>(server.port());
-  Client b(server.port());
-  a->send(Dict{{"op", "ping"}});
-  b.send(Dict{{"op", "ping"}});
-  a->read();
-  b.read();
-
+  auto served = served_clients(server.port(), 2);
   Client third(server.port());
-  Value v = third.read();
-  EXPECT_EQ(error_code_of(v), "server_busy") << v;
-  EXPECT_TRUE(third.closed_without_more_data());
+  expect_refused_as_busy(third);
 
   // Another address (still loopback) has its own allowance.
   Client other_host(server.port(), true, 0, "127.0.0.2");
@@ -140,7 +132,7 @@ TEST(SlowClients, ConnectionsPerAddressAreBounded) {
   EXPECT_EQ(other_host.read(), Value(Dict{{"pong", true}}));
 
   // A closed connection gives its place back.
-  a.reset();
+  served.front().reset();
   ASSERT_TRUE(eventually([&] { return server.server().stats().connections_open == 2; }));
   Client again(server.port());
   again.send(Dict{{"op", "ping"}});
