@@ -103,6 +103,21 @@ TEST(SlowClients, TricklersAreClosedWithinTheRecordTimeoutAndTheirSlotsServeOthe
   }));
 }
 
+TEST(SlowClients, TheRecordTimeoutFiresWhateverTheIdleTimeout) {
+  auto options = test_options();
+  options.record_timeout = 500ms;  // idle_timeout stays at its default, 300 s
+  TestServer server(options);
+  Client c(server.port());
+  auto started = std::chrono::steady_clock::now();
+  c.send_bytes(record_opening());
+  Value v;
+  ASSERT_EQ(c.next(v, 5s), Client::Next::record);
+  EXPECT_EQ(error_code_of(v), "record_timeout") << v;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+  EXPECT_TRUE(c.closed_without_more_data());
+  EXPECT_EQ(server.server().stats().record_timeouts, 1u);
+}
+
 TEST(SlowClients, ARecordArrivingSlowlyButInTimeIsServed) {
   auto options = test_options();
   options.record_timeout = 3s;

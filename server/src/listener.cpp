@@ -96,7 +96,7 @@ void Listener::admit(tcp::socket socket, Shard& shard) {
   }
   const std::size_t per_ip = core_.options.max_connections_per_ip;
   boost::system::error_code ec;
-  const auto address = socket.remote_endpoint(ec).address();
+  const auto address = per_ip != 0 ? socket.remote_endpoint(ec).address() : asio::ip::address();
   if (per_ip != 0 && !ec && !core_.per_ip.try_add(address, per_ip)) {
     core_.stats.add(Counter::connections_rejected);
     spdlog::warn("refusing connection from {}: {} connections open from that address (max_connections_per_ip)",

@@ -187,6 +187,7 @@ void Session::settle_input() {
   } else if (record_started_ == clock::time_point{} || !accepting_input() || waiting_for_memory_) {
     // The clock runs only while the peer is the one we wait for.
     record_started_ = clock::now();
+    pull_timer(record_started_ + core_.options.record_timeout);
   }
 }
 
