@@ -8,6 +8,21 @@
 // responses, and repeats (the redis-benchmark -P model). Latency of a request
 // is the time from its batch being sent to its response arriving; it goes
 // into a log-linear histogram (<1% bucket error).
+//
+// Connection-memory mode: what the server pays, in resident memory, for each
+// open connection, idle and after it has been answered once:
+//
+//   crous-bench --hold-connections 10000 --server-pid PID [--requests-per-connection 1]
+//   crous-bench --protocol redis --port 6379 --hold-connections 10000 --server-pid PID
+//
+// It reads the server's VmRSS before connecting, once all N connections are
+// open and accepted (settled), and once each has sent `requests-per-connection`
+// pings ({"op":"ping"} or PING) and had them answered (settled again), and
+// prints the growth per connection. The server runs on this machine (its
+// /proc entry is read) with an open-file limit and connection cap above N;
+// this program raises its own soft open-file limit to the hard one.
+#include <sys/resource.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,6 +34,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <functional>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -45,6 +63,13 @@ struct Settings {
   double duration = 10;
   double warmup = 1;
   unsigned threads = 1;
+  // Connection-memory mode (on when hold_connections > 0).
+  unsigned hold_connections = 0;
+  unsigned requests_per_connection = 1;
+  long server_pid = 0;
+  double settle = 1;              // seconds between the last connect/answer and reading VmRSS
+  unsigned connect_batch = 500;  // connects in flight at once
+  double time_limit = 120;       // the whole measurement, or it fails
 };
 
 class Histogram {
@@ -228,6 +253,266 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point sent_at_;
 };
 
+// ---- connection-memory mode ----
+
+// One line of /proc/PID/status ("VmRSS:  1234 kB"), in KiB; -1 if absent.
+long proc_status_kib(long pid, const char* field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  const std::size_t len = std::strlen(field);
+  while (std::getline(in, line))
+    if (line.compare(0, len, field) == 0 && line.size() > len && line[len] == ':') return std::stol(line.substr(len + 1));
+  return -1;
+}
+
+// Open descriptors of the server: how we know it has accepted every
+// connection (the kernel completes handshakes for the backlog on its own, so
+// a finished connect() does not mean the server has a session for it yet).
+long open_fds(long pid) {
+  std::error_code ec;
+  long n = 0;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end;
+       it.increment(ec))
+    ++n;
+  return ec ? -1 : n;
+}
+
+struct Rss {
+  long rss = -1;   // VmRSS
+  long anon = -1;  // RssAnon: the heap part of it (the rest is mapped files)
+};
+
+Rss rss_of(long pid) { return {proc_status_kib(pid, "VmRSS"), proc_status_kib(pid, "RssAnon")}; }
+
+// 10,000 sockets on one side of the loopback and 10,000 on the other: the
+// default soft limit (1024) is far too low, the hard limit usually is not.
+unsigned raise_fd_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  return lim.rlim_cur > 1'000'000 ? 1'000'000u : static_cast<unsigned>(lim.rlim_cur);
+}
+
+// A connection that only connects and then pings, one request at a time.
+// Small on purpose: the client holds 10,000 of them.
+class HeldConnection : public std::enable_shared_from_this<HeldConnection> {
+ public:
+  HeldConnection(asio::io_context& ctx, const Settings& s) : socket_(ctx), settings_(s) {}
+
+  void connect(const tcp::endpoint& to, std::function<void(bool)> done) {
+    socket_.async_connect(to, [self = shared_from_this(), done = std::move(done)](boost::system::error_code ec) {
+      if (!ec) self->socket_.set_option(tcp::no_delay(true), ec);
+      if (ec) std::cerr << "crous-bench: connect: " << ec.message() << "\n";
+      done(!ec);
+    });
+  }
+
+  // Sends `count` pings one after another, each after the previous answer.
+  void ping(unsigned count, std::function<void(bool)> done) {
+    if (count == 0) return done(true);
+    asio::async_write(socket_, asio::buffer(request()),
+                      [self = shared_from_this(), count, done = std::move(done)](boost::system::error_code ec,
+                                                                                 std::size_t) mutable {
+                        if (ec) {
+                          std::cerr << "crous-bench: write: " << ec.message() << "\n";
+                          return done(false);
+                        }
+                        self->await_answer(count, std::move(done));
+                      });
+  }
+
+  void close() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+  }
+
+ private:
+  const std::vector<std::uint8_t>& request() const {
+    static const std::vector<std::uint8_t> crous = crous::encode_flux(crous::Dict{{"op", "ping"}});
+    static const std::vector<std::uint8_t> redis = [] {
+      std::string_view ping = "*1\r\n$4\r\nPING\r\n";
+      return std::vector<std::uint8_t>(ping.begin(), ping.end());
+    }();
+    return settings_.protocol == "redis" ? redis : crous;
+  }
+
+  void await_answer(unsigned count, std::function<void(bool)> done) {
+    socket_.async_read_some(asio::buffer(in_), [self = shared_from_this(), count, done = std::move(done)](
+                                                   boost::system::error_code ec, std::size_t n) mutable {
+      if (ec) {
+        std::cerr << "crous-bench: read: " << ec.message() << "\n";
+        return done(false);
+      }
+      int answered = self->answered(n);
+      if (answered < 0) return done(false);
+      if (answered == 0) return self->await_answer(count, std::move(done));
+      self->ping(count - 1, std::move(done));
+    });
+  }
+
+  // 1 once the answer is complete, 0 for more bytes, -1 if it is wrong.
+  int answered(std::size_t n) {
+    const std::span<const std::uint8_t> got(in_.data(), n);
+    if (settings_.protocol == "redis") {
+      redis_answer_.append(got.begin(), got.end());
+      if (redis_answer_.size() < 2 || redis_answer_.compare(redis_answer_.size() - 2, 2, "\r\n") != 0) return 0;
+      bool ok = redis_answer_ == "+PONG\r\n";
+      if (!ok) std::cerr << "crous-bench: unexpected answer to PING: " << redis_answer_ << "\n";
+      redis_answer_.clear();
+      return ok ? 1 : -1;
+    }
+    responses_.append(got);
+    try {
+      auto record = responses_.next();
+      if (!record) return 0;
+      crous::Value v = crous::decode_flux(*record);
+      const crous::Value* pong = v.find("pong");
+      if (pong == nullptr) {
+        std::cerr << "crous-bench: unexpected answer to ping\n";
+        return -1;
+      }
+    } catch (const crous::DecodeError& e) {
+      std::cerr << "crous-bench: bad response: " << e.what() << "\n";
+      return -1;
+    }
+    responses_.keep_rest();
+    // Give the buffer back: the client's own memory is not what we measure,
+    // but 10,000 idle buffers would still be a waste.
+    if (responses_.empty()) responses_.release();
+    return 1;
+  }
+
+  tcp::socket socket_;
+  const Settings& settings_;
+  std::array<std::uint8_t, 256> in_{};
+  crous::RecordBuffer responses_;
+  std::string redis_answer_;
+};
+
+// Runs `step(i, done)` for every connection, at most `batch` in flight, until
+// all are done or the deadline passes. After each connect batch, waits for the
+// server to have accepted them (its descriptor count), so no connection sits in
+// an overflowing backlog. False on any failure or timeout.
+bool for_each_batched(asio::io_context& ctx, const Settings& s, std::size_t count, Clock::time_point deadline,
+                      const std::function<void(std::size_t, std::function<void(bool)>)>& step, long server_fds_before) {
+  // Shared: after a timeout, handlers still pending run (aborted) later.
+  struct Progress {
+    std::size_t outstanding = 0;
+    unsigned failed = 0;
+  };
+  auto progress = std::make_shared<Progress>();
+  std::size_t next = 0;
+  while (next < count) {
+    std::size_t end = std::min(count, next + s.connect_batch);
+    progress->outstanding = end - next;
+    for (; next < end; ++next)
+      step(next, [progress](bool ok) {
+        --progress->outstanding;
+        progress->failed += !ok;
+      });
+    ctx.restart();
+    while (progress->outstanding > 0 && Clock::now() < deadline) ctx.run_one_until(deadline);
+    if (progress->outstanding > 0 || progress->failed > 0) {
+      std::cerr << "crous-bench: " << (progress->outstanding > 0 ? "timed out" : "failed") << " at connection "
+                << next << " (" << progress->failed << " failed)\n";
+      return false;
+    }
+    if (server_fds_before >= 0) {
+      const long want = server_fds_before + static_cast<long>(end);
+      long fds = open_fds(s.server_pid);
+      while (fds >= 0 && fds < want && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        fds = open_fds(s.server_pid);
+      }
+      if (fds < want) {
+        std::cerr << "crous-bench: the server accepted " << fds - server_fds_before << " of " << end
+                  << " connections (max connections? fd limit?)\n";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+double per_connection_kib(long before, long after, unsigned n) {
+  return before < 0 || after < 0 ? 0.0 : static_cast<double>(after - before) / static_cast<double>(n);
+}
+
+int run_hold(const Settings& s) {
+  const unsigned n = s.hold_connections;
+  const unsigned fd_limit = raise_fd_limit();
+  if (fd_limit < n + 64) {
+    std::cerr << "crous-bench: open-file limit " << fd_limit << " is too low for " << n
+              << " connections (raise the hard limit: ulimit -Hn)\n";
+    return 1;
+  }
+  if (s.server_pid <= 0 || proc_status_kib(s.server_pid, "VmRSS") < 0) {
+    std::cerr << "crous-bench: --hold-connections needs --server-pid of a running server on this machine\n";
+    return 2;
+  }
+  auto settle = [&] { std::this_thread::sleep_for(std::chrono::duration<double>(s.settle)); };
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.time_limit));
+
+  asio::io_context ctx(1);
+  tcp::endpoint endpoint;
+  try {
+    tcp::resolver resolver(ctx);
+    endpoint = *resolver.resolve(s.host, s.port).begin();
+  } catch (const std::exception& e) {
+    std::cerr << "crous-bench: cannot resolve " << s.host << ":" << s.port << ": " << e.what() << "\n";
+    return 1;
+  }
+
+  const Rss before = rss_of(s.server_pid);
+  const long fds_before = open_fds(s.server_pid);
+  std::vector<std::shared_ptr<HeldConnection>> conns;
+  conns.reserve(n);
+  for (unsigned i = 0; i < n; ++i) conns.push_back(std::make_shared<HeldConnection>(ctx, s));
+
+  bool ok = for_each_batched(
+      ctx, s, n, deadline, [&](std::size_t i, std::function<void(bool)> done) { conns[i]->connect(endpoint, std::move(done)); },
+      fds_before);
+  const double connect_s = std::chrono::duration<double>(Clock::now() - started).count();
+  settle();
+  const Rss idle = rss_of(s.server_pid);
+
+  Rss answered = idle;
+  if (ok && s.requests_per_connection > 0) {
+    ok = for_each_batched(
+        ctx, s, n, deadline,
+        [&](std::size_t i, std::function<void(bool)> done) { conns[i]->ping(s.requests_per_connection, std::move(done)); },
+        -1);
+    settle();
+    answered = rss_of(s.server_pid);
+  }
+
+  // What the server keeps after the connections are gone (allocator caches,
+  // memory it never gives back).
+  for (auto& c : conns) c->close();
+  conns.clear();
+  ctx.restart();
+  ctx.poll();
+  settle();
+  const Rss closed = rss_of(s.server_pid);
+
+  std::printf("protocol=%s hold_connections=%u requests_per_connection=%u server_pid=%ld connect_time=%.2fs settle=%.1fs\n",
+              s.protocol.c_str(), n, s.requests_per_connection, s.server_pid, connect_s, s.settle);
+  std::printf("server_rss_kib before=%ld idle=%ld answered=%ld closed=%ld\n", before.rss, idle.rss, answered.rss,
+              closed.rss);
+  std::printf("server_rss_anon_kib before=%ld idle=%ld answered=%ld closed=%ld\n", before.anon, idle.anon,
+              answered.anon, closed.anon);
+  std::printf("per_connection_kib idle=%.2f answered=%.2f anon_idle=%.2f anon_answered=%.2f%s\n",
+              per_connection_kib(before.rss, idle.rss, n), per_connection_kib(before.rss, answered.rss, n),
+              per_connection_kib(before.anon, idle.anon, n), per_connection_kib(before.anon, answered.anon, n),
+              ok ? "" : " (incomplete: see errors above)");
+  return ok ? 0 : 1;
+}
+
 bool parse(int argc, char** argv, Settings& s) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -245,15 +530,25 @@ bool parse(int argc, char** argv, Settings& s) {
     else if (a == "--duration") s.duration = std::stod(value());
     else if (a == "--warmup") s.warmup = std::stod(value());
     else if (a == "--threads") s.threads = static_cast<unsigned>(std::stoul(value()));
+    else if (a == "--hold-connections") s.hold_connections = static_cast<unsigned>(std::stoul(value()));
+    else if (a == "--requests-per-connection") s.requests_per_connection = static_cast<unsigned>(std::stoul(value()));
+    else if (a == "--server-pid") s.server_pid = std::stol(value());
+    else if (a == "--settle") s.settle = std::stod(value());
+    else if (a == "--connect-batch") s.connect_batch = static_cast<unsigned>(std::stoul(value()));
+    else if (a == "--time-limit") s.time_limit = std::stod(value());
     else {
       std::cout << "usage: crous-bench [--host H] [--port P] [--protocol crous|redis] [--op echo]\n"
                    "                   [--connections N] [--pipeline N] [--record-size BYTES]\n"
-                   "                   [--duration SECONDS] [--warmup SECONDS] [--threads N]\n";
+                   "                   [--duration SECONDS] [--warmup SECONDS] [--threads N]\n"
+                   "       crous-bench --hold-connections N --server-pid PID [--host H] [--port P]\n"
+                   "                   [--protocol crous|redis] [--requests-per-connection N]\n"
+                   "                   [--settle SECONDS] [--connect-batch N] [--time-limit SECONDS]\n";
       return a == "--help" || a == "-h" ? false : throw std::invalid_argument("unknown option " + a);
     }
   }
   if (s.protocol != "crous" && s.protocol != "redis") throw std::invalid_argument("--protocol: crous or redis");
-  if (s.connections == 0 || s.pipeline == 0 || s.threads == 0) throw std::invalid_argument("counts must be > 0");
+  if (s.connections == 0 || s.pipeline == 0 || s.threads == 0 || s.connect_batch == 0)
+    throw std::invalid_argument("counts must be > 0");
   return true;
 }
 
@@ -267,6 +562,7 @@ int main(int argc, char** argv) {
     std::cerr << "crous-bench: " << e.what() << "\n";
     return 2;
   }
+  if (s.hold_connections > 0) return run_hold(s);
   Shared shared;
   auto start = Clock::now();
   shared.measure_from = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.warmup));
