@@ -1,6 +1,7 @@
 #include "crous/record_scanner.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <string>
 
@@ -159,10 +160,12 @@ void RecordScanner::value_done() {
 // `sum` is pos_ + outstanding_ (the least record size), which declared bytes
 // leave unchanged and each undeclared varint continuation byte raises by one.
 // Anything the fast path does not handle cleanly -- an item cut by the chunk
-// end, any error (invalid UTF-8 included), legacy CROU records -- makes it stop at the start of that
-// item with the state written back, and the byte machine takes the item from
-// there (so errors, offsets and limits are the byte machine's, and no byte is
-// scanned twice: total work stays linear however the bytes are chunked).
+// end, any error, a text that is not ASCII, legacy CROU records -- makes it
+// stop at the start of that item with the state written back, and the byte
+// machine takes the item from there (so errors, offsets and limits are the
+// byte machine's, and no byte is scanned twice, save the bytes of a non-ASCII
+// text, which the fast path's ASCII check reads before the byte machine
+// validates them: total work stays linear however the bytes are chunked).
 
 bool RecordScanner::at_item_boundary() const noexcept {
   if (legacy_) return false;
@@ -174,10 +177,36 @@ bool RecordScanner::at_item_boundary() const noexcept {
   }
 }
 
-// A whole string or key in the chunk: ASCII (the common case, eight bytes at
-// a time) or valid UTF-8, or not checked at all.
-inline bool RecordScanner::text_acceptable(const std::uint8_t* text, std::uint64_t size) const noexcept {
-  return all_ascii(text, size) || !limits_.validate_utf8 || find_invalid_utf8(text, size) == size;
+namespace {
+// high_bits_of_first[n]: the high bits of the first n bytes of a
+// little-endian 64-bit word.
+constexpr std::uint64_t high_bits_of_first[9] = {
+    0, 0x80, 0x8080, 0x808080, 0x80808080, 0x8080808080, 0x808080808080, 0x80808080808080, 0x8080808080808080};
+}  // namespace
+
+// The fast path takes a text (a whole string or key in the chunk) when it is
+// ASCII, as nearly all are, or when UTF-8 is not checked; any other text it
+// leaves to the byte machine, which validates it and pinpoints a bad
+// sequence. This runs for every key and string, so the common case -- at
+// most 8 bytes, with 8 bytes readable from its start -- is one load and a
+// mask (reading past the text, never past the chunk), and everything else
+// is out of line, which keeps the fast path's state in registers.
+inline bool RecordScanner::fast_path_takes_text(const std::uint8_t* text, std::uint64_t size,
+                                                const std::uint8_t* end) const noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (size <= 8 && end - text >= 8) [[likely]] {
+      std::uint64_t word;
+      std::memcpy(&word, text, 8);
+      if ((word & high_bits_of_first[size]) == 0) [[likely]]
+        return true;
+    }
+  }
+  return fast_path_takes_other_text(text, size);
+}
+
+__attribute__((noinline)) bool RecordScanner::fast_path_takes_other_text(const std::uint8_t* text,
+                                                                         std::uint64_t size) const noexcept {
+  return all_ascii(text, static_cast<std::size_t>(size)) || !limits_.validate_utf8;
 }
 
 namespace {
@@ -264,7 +293,7 @@ value:
         if (vlen == 0) goto stop_value;
       }
       if (vlen - 1 >= room || v > room - vlen || v > static_cast<std::uint64_t>(end - p - 1 - vlen)) goto stop_value;
-      if (*p == flux_tag::string && !text_acceptable(p + 1 + vlen, v)) goto stop_value;
+      if (*p == flux_tag::string && !fast_path_takes_text(p + 1 + vlen, v, end)) goto stop_value;
       p += 1 + vlen + v;
       room -= vlen + v;
       break;
@@ -340,14 +369,14 @@ key:
   // The key length's first byte was declared with the entry.
   if (p != end && p[0] < 0x80) {  // one-byte length
     v = p[0];
-    if (v > room || v >= static_cast<std::uint64_t>(end - p) || !text_acceptable(p + 1, v)) goto stop_key;
+    if (v > room || v >= static_cast<std::uint64_t>(end - p) || !fast_path_takes_text(p + 1, v, end)) goto stop_key;
     p += 1 + v;
     room -= v;
     goto value;
   }
   vlen = fast_varint(p, end, v);
   if (vlen == 0 || vlen - 1 > room || v > room - (vlen - 1) || v > static_cast<std::uint64_t>(end - p - vlen) ||
-      !text_acceptable(p + vlen, v))
+      !fast_path_takes_text(p + vlen, v, end))
     goto stop_key;
   p += vlen + v;
   room -= vlen - 1 + v;

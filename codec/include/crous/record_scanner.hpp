@@ -85,7 +85,8 @@ class RecordScanner {
   // Whole-item fast path over contiguous bytes; see record_scanner.cpp.
   bool at_item_boundary() const noexcept;
   bool scan_fast(const std::uint8_t*& p, const std::uint8_t* end);
-  bool text_acceptable(const std::uint8_t* text, std::uint64_t size) const noexcept;
+  bool fast_path_takes_text(const std::uint8_t* text, std::uint64_t size, const std::uint8_t* chunk_end) const noexcept;
+  bool fast_path_takes_other_text(const std::uint8_t* text, std::uint64_t size) const noexcept;
 
   Limits limits_;
   Mode mode_;
