@@ -26,6 +26,8 @@
 
 #include "crous/flux.hpp"
 #include "crous/record_scanner.hpp"
+#include "crous/record_stream.hpp"
+#include "crous/stream.hpp"
 #include "test_support.hpp"
 
 namespace crous {
@@ -230,6 +232,175 @@ TEST(ScannerDifferential, UnderTightLimits) {
   const Sweep sweep{.limits = {.max_record_bytes = 300, .max_depth = 3}, .chunkings = false, .big_records = false, .every_byte_value = false};
   sweep_golden("valid", ".flux", sweep);
   sweep_golden("legacy", ".crou", sweep);
+}
+
+
+// ---- Targeted regressions ----
+
+Verdict scan_whole(ByteView data, const Limits& limits = {}) {
+  return scan(RecordScanner(limits), data, 0, [] { return SIZE_MAX; });
+}
+Verdict scan_bytewise(ByteView data, const Limits& limits = {}) {
+  return scan(RecordScanner(limits), data, 0, [] { return std::size_t{1}; });
+}
+
+const Bytes flux_header = {'F', 'L', 'U', 'X', 1, 0};
+const Bytes crou_header = {'C', 'R', 'O', 'U', 2, 0};
+
+Bytes concat(std::initializer_list<ByteView> parts) {
+  Bytes out;
+  for (ByteView part : parts) out.insert(out.end(), part.begin(), part.end());
+  return out;
+}
+
+// The bug this file was written for: the scanner used 0xF0 internally for
+// the legacy 8-byte int and skipped 8 bytes after a real 0xF0 tag.
+TEST(ScannerRegression, TagF0IsAnUnknownTagAtOnce) {
+  const Bytes record = {0x46, 0x4c, 0x55, 0x58, 0x01, 0x47, 0xf0};  // 464c55580147f0
+  const Verdict want{Status::error, 0, ErrorCode::unknown_tag, 6};
+  EXPECT_EQ(decoder_verdict(record, {}), want);
+  EXPECT_EQ(scan_whole(record), want);
+  EXPECT_EQ(scan_bytewise(record), want);
+  EXPECT_EQ(scan_whole(concat({crou_header, Bytes{0xf0}})), want);
+  // Inside a list, and as a dict's value.
+  EXPECT_EQ(scan_whole(concat({flux_header, Bytes{0x07, 0x02, 0x00, 0xf0}})),
+            (Verdict{Status::error, 0, ErrorCode::unknown_tag, 9}));
+  EXPECT_EQ(scan_whole(concat({flux_header, Bytes{0x08, 0x01, 0x01, 'k', 0xf0}})),
+            (Verdict{Status::error, 0, ErrorCode::unknown_tag, 10}));
+
+  // A reader must not hand out a wrong record, nor resume from a wrong boundary.
+  const Bytes stream = concat({record, encode_flux(Value(List{1, 2, 3}))});
+  MemoryInputStream in(stream);
+  RecordReader reader(in);
+  try {
+    reader.next_raw();
+    ADD_FAILURE() << "next_raw() framed a record";
+  } catch (const DecodeError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unknown_tag) << e.what();
+    EXPECT_EQ(e.offset(), 6u) << e.what();
+  }
+}
+
+// Every tag byte, in both tag sets, with plenty of bytes after it: where the
+// decoder says unknown_tag the scanner says so from the tag byte alone.
+TEST(ScannerRegression, EveryTagTheDecoderRefusesIsRefusedFromTheTagByteAlone) {
+  for (const Bytes& header : {flux_header, crou_header}) {
+    for (unsigned tag = 0; tag < 256; ++tag) {
+      const Bytes record = concat({header, Bytes{static_cast<std::uint8_t>(tag)}, Bytes(16, 0)});
+      const Verdict decoder = decoder_verdict(record, {});
+      const Verdict from_tag_alone = scan_whole(ByteView(record).first(header.size() + 1));
+      SCOPED_TRACE(hex(ByteView(record).first(header.size() + 1)));
+      if (decoder.status == Status::error && decoder.code == ErrorCode::unknown_tag) {
+        EXPECT_EQ(from_tag_alone, decoder);
+      } else {
+        EXPECT_NE(from_tag_alone.status, Status::error) << text(from_tag_alone) << " / decoder " << text(decoder);
+      }
+    }
+  }
+}
+
+// A string value and a dict key holding `text`, in FLUX and legacy CROU.
+std::vector<Bytes> records_holding_text(ByteView text) {
+  const auto n = static_cast<std::uint8_t>(text.size());
+  const Bytes bytes(text.begin(), text.end());
+  return {
+      concat({flux_header, Bytes{0x07, 0x02, 0x05, n}, bytes, Bytes{0x00}}),          // ["text", null]
+      concat({flux_header, Bytes{0x08, 0x01, n}, bytes, Bytes{0x03, 0x02}}),          // {"text": 1}
+      concat({crou_header, Bytes{0x07, 0x02, 0x05, n}, bytes, Bytes{0x00}}),          // legacy list
+      concat({crou_header, Bytes{0x09, 0x01, 0x05, n}, bytes, Bytes{0x11}}),          // legacy dict
+  };
+}
+
+// Valid and invalid sequences around every case of the UTF-8 rules.
+const std::vector<Bytes> utf8_samples = {
+    {'a', 0xC3, 0xA9, 'z'},              // U+00E9
+    {0xE2, 0x82, 0xAC},                  // U+20AC
+    {'x', 0xF0, 0x9F, 0x98, 0x80},       // U+1F600
+    {0xEF, 0xBF, 0xBF, 0xF4, 0x8F, 0xBF, 0xBF},  // U+FFFF, U+10FFFF
+    {'a', 0xC3, 'A'},                    // lead byte, no continuation
+    {'a', 0xC3},                         // text ends inside a sequence
+    {'a', 'b', 0xE2, 0x82},              // the same, three-byte sequence
+    {0xC0, 0x80},                        // overlong NUL
+    {0xE0, 0x80, 0x80},                  // overlong
+    {0xED, 0xA0, 0x80},                  // surrogate
+    {0xF4, 0x90, 0x80, 0x80},            // past U+10FFFF
+    {0xF0, 0x90, 0x80, 'A'},             // bad fourth byte
+    {'o', 'k', 0x80},                    // lone continuation byte
+    {0xF5, 0x80, 0x80, 0x80},            // never a lead byte
+    {'1', '2', '3', '4', '5', '6', '7', '8', '9', 0xFF},  // after an ASCII word
+};
+
+// Every way to cut the record in two or three chunks gives the decoder's verdict.
+TEST(ScannerRegression, Utf8SplitAcrossChunksGivesTheDecodersVerdict) {
+  for (const Bytes& text : utf8_samples) {
+    for (const Bytes& record : records_holding_text(text)) {
+      SCOPED_TRACE(hex(record));
+      const Verdict decoder = decoder_verdict(record, {});
+      ASSERT_EQ(scan_whole(record), decoder);
+      for (std::size_t i = 1; i < record.size(); ++i) {
+        for (std::size_t j = i; j < record.size(); ++j) {
+          const std::size_t cuts[] = {i, j - i, SIZE_MAX};
+          std::size_t next = 0;
+          ASSERT_EQ(scan(RecordScanner(), record, 0, [&] { return cuts[std::min<std::size_t>(next++, 2)]; }), decoder)
+              << "chunks of " << i << ", " << j - i << ", rest";
+        }
+      }
+    }
+  }
+}
+
+// A bad string is refused as soon as the bytes that make it bad arrive, not
+// when the string (or the record) is complete.
+TEST(ScannerRegression, InvalidUtf8IsReportedBeforeTheRecordCompletes) {
+  // [ "ab\xFFcdefgh", 7 ]: the record is 21 bytes; the bad byte is byte 12.
+  const Bytes record = concat({flux_header, Bytes{0x07, 0x02, 0x05, 0x08, 'a', 'b', 0xFF, 'c', 'd', 'e', 'f', 'g',
+                                                  0x03, 0x0E}});
+  const Verdict want{Status::error, 0, ErrorCode::invalid_utf8, 12};
+  EXPECT_EQ(decoder_verdict(record, {}), want);
+  for (std::size_t fed = 13; fed < record.size(); ++fed) {
+    EXPECT_EQ(scan_whole(ByteView(record).first(fed)), want) << fed << " bytes fed";
+    EXPECT_EQ(scan_bytewise(ByteView(record).first(fed)), want) << fed << " bytes fed";
+  }
+  // A sequence already impossible from its first two bytes (E0 80: overlong),
+  // in a string with most of its bytes still to come.
+  const Bytes head = concat({flux_header, Bytes{0x05, 0x40, 'x', 0xE0, 0x80}});
+  EXPECT_EQ(scan_whole(head), (Verdict{Status::error, 0, ErrorCode::invalid_utf8, 9}));
+  EXPECT_EQ(scan_bytewise(head), (Verdict{Status::error, 0, ErrorCode::invalid_utf8, 9}));
+  // A lead byte alone at the end of what has arrived is not (yet) an error.
+  EXPECT_EQ(scan_whole(concat({flux_header, Bytes{0x05, 0x40, 'x', 0xE0}})), Verdict{});
+}
+
+TEST(ScannerRegression, Utf8ValidationOffAndBytesValuesAreNotChecked) {
+  const Bytes bad_string = concat({flux_header, Bytes{0x05, 0x02, 0xFF, 0xFE}});
+  const Bytes bad_key = concat({flux_header, Bytes{0x08, 0x01, 0x01, 0xFF, 0x00}});
+  const Limits unchecked{.validate_utf8 = false};
+  for (const Bytes& record : {bad_string, bad_key}) {
+    EXPECT_EQ(scan_whole(record).status, Status::error);
+    EXPECT_EQ(scan_whole(record, unchecked), decoder_verdict(record, unchecked));
+    EXPECT_EQ(scan_whole(record, unchecked), (Verdict{Status::complete, record.size()}));
+    EXPECT_EQ(scan_bytewise(record, unchecked), (Verdict{Status::complete, record.size()}));
+  }
+  const Bytes bytes_value = concat({flux_header, Bytes{0x06, 0x02, 0xFF, 0xFE}});
+  EXPECT_EQ(scan_whole(bytes_value), (Verdict{Status::complete, bytes_value.size()}));
+  EXPECT_EQ(scan_bytewise(bytes_value), (Verdict{Status::complete, bytes_value.size()}));
+}
+
+// Every lead byte with continuations drawn from each rule's edges, as a
+// string of its own: scanner (whole and byte by byte) against the decoder.
+TEST(ScannerRegression, Utf8SequencesAgreeWithTheDecoder) {
+  const std::uint8_t edges[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+  for (unsigned lead = 0x80; lead < 0x100; ++lead) {
+    for (std::uint8_t b1 : edges) {
+      for (std::uint8_t b2 : edges) {
+        for (std::uint8_t b3 : edges) {
+          const Bytes record = concat({flux_header, Bytes{0x05, 0x06, 'x', static_cast<std::uint8_t>(lead), b1, b2, b3, 'y'}});
+          const Verdict decoder = decoder_verdict(record, {});
+          ASSERT_EQ(scan_whole(record), decoder) << hex(record);
+          ASSERT_EQ(scan_bytewise(record), decoder) << hex(record);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
