@@ -1,11 +1,14 @@
 #include "crous/record_scanner.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <string>
 
 #include "crous/flux.hpp"
 #include "flux_format.hpp"
+#include "flux_parser.hpp"  // all_ascii: the decoder's own ASCII pre-check
+#include "utf8.hpp"
 
 namespace crous {
 
@@ -16,6 +19,53 @@ std::string hex(std::uint8_t b) {
   static constexpr char digits[] = "0123456789abcdef";
   return {digits[b >> 4], digits[b & 15]};
 }
+
+// What a value tag byte starts, in one tag set. The byte machine dispatches
+// on this rather than on tag bytes, so the two tag sets share one set of
+// cases without borrowing byte values as private markers: a byte that no
+// case of the decoder (decode_flux) accepts is `unknown` here too.
+enum class TagKind : std::uint8_t {
+  unknown,
+  complete,  // null, false, true, legacy one-byte ints: the tag is the value
+  fixed8,    // float; legacy 8-byte int
+  varint_int,
+  string,
+  bytes,
+  list,  // list or tuple
+  dict,
+  tagged,
+};
+
+struct TagKinds {
+  TagKind of[256];
+};
+
+constexpr TagKinds tag_kinds(bool legacy) {
+  TagKinds t{};
+  for (unsigned b = small_int_first; b <= small_int_last; ++b) t.of[b] = TagKind::complete;
+  if (legacy) {
+    t.of[crou_tag::null] = t.of[crou_tag::false_] = t.of[crou_tag::true_] = TagKind::complete;
+    t.of[crou_tag::integer] = t.of[crou_tag::floating] = TagKind::fixed8;
+    t.of[crou_tag::string] = TagKind::string;
+    t.of[crou_tag::bytes] = TagKind::bytes;
+    t.of[crou_tag::list] = t.of[crou_tag::tuple] = TagKind::list;
+    t.of[crou_tag::dict] = TagKind::dict;
+    t.of[crou_tag::tagged] = TagKind::tagged;
+  } else {
+    t.of[flux_tag::null] = t.of[flux_tag::false_] = t.of[flux_tag::true_] = TagKind::complete;
+    t.of[flux_tag::integer] = TagKind::varint_int;
+    t.of[flux_tag::floating] = TagKind::fixed8;
+    t.of[flux_tag::string] = TagKind::string;
+    t.of[flux_tag::bytes] = TagKind::bytes;
+    t.of[flux_tag::list] = t.of[flux_tag::tuple] = TagKind::list;
+    t.of[flux_tag::dict] = TagKind::dict;
+    t.of[flux_tag::tagged] = TagKind::tagged;
+  }
+  return t;
+}
+
+constexpr TagKinds flux_tag_kinds = tag_kinds(false);
+constexpr TagKinds crou_tag_kinds = tag_kinds(true);
 }  // namespace
 
 RecordScanner::RecordScanner(const Limits& limits, Mode mode) : limits_(limits), mode_(mode) {
@@ -63,15 +113,19 @@ void RecordScanner::start_varint(VarintUse use) noexcept {
   state_ = State::varint;
 }
 
-void RecordScanner::start_skip(std::uint64_t bytes, bool key) noexcept {
+void RecordScanner::start_skip(std::uint64_t bytes, Skipped what) noexcept {
   skip_ = bytes;
-  skipping_key_ = key;
+  skipped_ = what;
   state_ = State::skip;
+  if (what != Skipped::opaque) {
+    text_start_ = pos_;
+    utf8_.start();
+  }
 }
 
 // The bytes of a float, string, bytes value or key have all been skipped.
 void RecordScanner::skip_done() {
-  if (skipping_key_) {
+  if (skipped_ == Skipped::key) {
     state_ = State::tag;  // the entry's value follows its key
   } else {
     value_done();
@@ -106,10 +160,12 @@ void RecordScanner::value_done() {
 // `sum` is pos_ + outstanding_ (the least record size), which declared bytes
 // leave unchanged and each undeclared varint continuation byte raises by one.
 // Anything the fast path does not handle cleanly -- an item cut by the chunk
-// end, any error, legacy CROU records -- makes it stop at the start of that
-// item with the state written back, and the byte machine takes the item from
-// there (so errors, offsets and limits are the byte machine's, and no byte is
-// scanned twice: total work stays linear however the bytes are chunked).
+// end, any error, a text that is not ASCII, legacy CROU records -- makes it
+// stop at the start of that item with the state written back, and the byte
+// machine takes the item from there (so errors, offsets and limits are the
+// byte machine's, and no byte is scanned twice, save the bytes of a non-ASCII
+// text, which the fast path's ASCII check reads before the byte machine
+// validates them: total work stays linear however the bytes are chunked).
 
 bool RecordScanner::at_item_boundary() const noexcept {
   if (legacy_) return false;
@@ -119,6 +175,38 @@ bool RecordScanner::at_item_boundary() const noexcept {
     case State::header: return pos_ == 0 && mode_ == Mode::record;
     default: return false;
   }
+}
+
+namespace {
+// high_bits_of_first[n]: the high bits of the first n bytes of a
+// little-endian 64-bit word.
+constexpr std::uint64_t high_bits_of_first[9] = {
+    0, 0x80, 0x8080, 0x808080, 0x80808080, 0x8080808080, 0x808080808080, 0x80808080808080, 0x8080808080808080};
+}  // namespace
+
+// The fast path takes a text (a whole string or key in the chunk) when it is
+// ASCII, as nearly all are, or when UTF-8 is not checked; any other text it
+// leaves to the byte machine, which validates it and pinpoints a bad
+// sequence. This runs for every key and string, so the common case -- at
+// most 8 bytes, with 8 bytes readable from its start -- is one load and a
+// mask (reading past the text, never past the chunk), and everything else
+// is out of line, which keeps the fast path's state in registers.
+inline bool RecordScanner::fast_path_takes_text(const std::uint8_t* text, std::uint64_t size,
+                                                const std::uint8_t* end) const noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (size <= 8 && end - text >= 8) [[likely]] {
+      std::uint64_t word;
+      std::memcpy(&word, text, 8);
+      if ((word & high_bits_of_first[size]) == 0) [[likely]]
+        return true;
+    }
+  }
+  return fast_path_takes_other_text(text, size);
+}
+
+__attribute__((noinline)) bool RecordScanner::fast_path_takes_other_text(const std::uint8_t* text,
+                                                                         std::uint64_t size) const noexcept {
+  return all_ascii(text, static_cast<std::size_t>(size)) || !limits_.validate_utf8;
 }
 
 namespace {
@@ -197,17 +285,15 @@ value:
       break;
     case flux_tag::string:
     case flux_tag::bytes:
-      if (end - p >= 2 && p[1] < 0x80) {  // one-byte length
+      if (end - p >= 2 && p[1] < 0x80) [[likely]] {  // one-byte length
         v = p[1];
-        if (v >= room || v > static_cast<std::uint64_t>(end - p - 2)) goto stop_value;
-        p += 2 + v;
-        room -= 1 + v;
-        break;
+        vlen = 1;
+      } else {
+        vlen = fast_varint(p + 1, end, v);
+        if (vlen == 0) goto stop_value;
       }
-      vlen = fast_varint(p + 1, end, v);
-      if (vlen == 0 || vlen - 1 >= room || v > room - vlen ||
-          v > static_cast<std::uint64_t>(end - p - 1 - vlen))
-        goto stop_value;
+      if (vlen - 1 >= room || v > room - vlen || v > static_cast<std::uint64_t>(end - p - 1 - vlen)) goto stop_value;
+      if (*p == flux_tag::string && !fast_path_takes_text(p + 1 + vlen, v, end)) goto stop_value;
       p += 1 + vlen + v;
       room -= vlen + v;
       break;
@@ -283,13 +369,14 @@ key:
   // The key length's first byte was declared with the entry.
   if (p != end && p[0] < 0x80) {  // one-byte length
     v = p[0];
-    if (v > room || v >= static_cast<std::uint64_t>(end - p)) goto stop_key;
+    if (v > room || v >= static_cast<std::uint64_t>(end - p) || !fast_path_takes_text(p + 1, v, end)) goto stop_key;
     p += 1 + v;
     room -= v;
     goto value;
   }
   vlen = fast_varint(p, end, v);
-  if (vlen == 0 || vlen - 1 > room || v > room - (vlen - 1) || v > static_cast<std::uint64_t>(end - p - vlen))
+  if (vlen == 0 || vlen - 1 > room || v > room - (vlen - 1) || v > static_cast<std::uint64_t>(end - p - vlen) ||
+      !fast_path_takes_text(p + vlen, v, end))
     goto stop_key;
   p += vlen + v;
   room -= vlen - 1 + v;
@@ -331,7 +418,8 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
         if (pos_ < 4) {
           const bool flux = std::memcmp(header_, flux_magic, pos_) == 0 && b == flux_magic[pos_];
           const bool crou = std::memcmp(header_, crou_magic, pos_) == 0 && b == crou_magic[pos_];
-          if (!flux && !crou) return fail(ErrorCode::bad_header, pos_, "not a FLUX record (magic byte 0x" + hex(b) + ")", used());
+          // Refused at the first wrong byte, reported (as the decoder does) at the magic's start.
+          if (!flux && !crou) return fail(ErrorCode::bad_header, 0, "not a FLUX record (magic byte 0x" + hex(b) + ")", used());
         } else if (pos_ == 4) {
           legacy_ = header_[0] == 'C';
           const std::uint8_t want = legacy_ ? crou_version : flux_version;
@@ -357,51 +445,36 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
           start_varint(VarintUse::key_len);
           break;
         }
-        // Map legacy tags onto the FLUX meaning they share.
-        std::uint8_t t = tag;
-        if (legacy_) {
-          switch (tag) {
-            case crou_tag::integer: t = 0xF0; break;  // fixed 8 bytes, handled below
-            case crou_tag::tuple: t = flux_tag::tuple; break;
-            case crou_tag::dict: t = flux_tag::dict; break;
-            case crou_tag::tagged: t = flux_tag::tagged; break;
-            default: break;
-          }
-        }
-        switch (t) {
-          case flux_tag::null:
-          case flux_tag::false_:
-          case flux_tag::true_:
+        const TagKind kind = (legacy_ ? crou_tag_kinds : flux_tag_kinds).of[tag];
+        switch (kind) {
+          case TagKind::complete:
             value_done();
             break;
-          case flux_tag::floating:
-          case 0xF0:
+          case TagKind::fixed8:
             if (!declare(8)) goto too_large;
-            start_skip(8, false);
+            start_skip(8, Skipped::opaque);
             break;
-          case flux_tag::integer:
-          case flux_tag::string:
-          case flux_tag::bytes:
-          case flux_tag::list:
-          case flux_tag::tuple:
-          case flux_tag::dict:
-          case flux_tag::tagged:
-            if (t >= flux_tag::list && stack_.size() + 1 > limits_.max_depth)
+          case TagKind::list:
+          case TagKind::dict:
+          case TagKind::tagged:
+            if (stack_.size() + 1 > limits_.max_depth)
               return fail(ErrorCode::depth_exceeded, at,
                           "nesting deeper than the limit of " + std::to_string(limits_.max_depth), used());
+            [[fallthrough]];
+          case TagKind::varint_int:
+          case TagKind::string:
+          case TagKind::bytes:
             if (!declare(1)) goto too_large;
-            start_varint(t == flux_tag::integer                         ? VarintUse::int_value
-                         : t == flux_tag::string || t == flux_tag::bytes ? VarintUse::str_len
-                         : t == flux_tag::dict                           ? VarintUse::dict_count
-                         : t == flux_tag::tagged                         ? VarintUse::tag_number
-                                                                         : VarintUse::list_count);
+            start_varint(kind == TagKind::varint_int ? VarintUse::int_value
+                         : kind == TagKind::string   ? VarintUse::text_len
+                         : kind == TagKind::bytes    ? VarintUse::bytes_len
+                         : kind == TagKind::dict     ? VarintUse::dict_count
+                         : kind == TagKind::tagged   ? VarintUse::tag_number
+                                                     : VarintUse::list_count);
             break;
-          default:
-            if (t >= small_int_first && t <= small_int_last) {
-              value_done();
-              break;
-            }
-            return fail(ErrorCode::unknown_tag, at, "unknown value tag 0x" + hex(tag), used());
+          case TagKind::unknown:
+            return fail(ErrorCode::unknown_tag, at,
+                        std::string(legacy_ ? "unknown legacy value tag 0x" : "unknown value tag 0x") + hex(tag), used());
         }
         break;
       }
@@ -426,13 +499,16 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
         switch (varint_use_) {
           case VarintUse::int_value: value_done(); break;
           case VarintUse::key_len:
-          case VarintUse::str_len:
+          case VarintUse::text_len:
+          case VarintUse::bytes_len:
             if (!declare(varint_)) goto too_large;
             if (varint_use_ == VarintUse::key_len) {
               // The key's value is next; its one byte was counted with the entry.
               stack_.back().key_next = false;
             }
-            start_skip(varint_, varint_use_ == VarintUse::key_len);
+            start_skip(varint_, varint_use_ == VarintUse::key_len    ? Skipped::key
+                                : varint_use_ == VarintUse::text_len ? Skipped::text
+                                                                     : Skipped::opaque);
             if (skip_ == 0) skip_done();
             break;
           case VarintUse::list_count:
@@ -464,6 +540,16 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
       }
       case State::skip: {
         const std::uint64_t n = std::min<std::uint64_t>(skip_, static_cast<std::uint64_t>(end - p));
+        if (skipped_ != Skipped::opaque && limits_.validate_utf8) {
+          // Checked piece by piece, so a bad string is refused before the
+          // rest of it (and of the record) has arrived.
+          std::uint64_t bad = utf8_.feed(p, static_cast<std::size_t>(n));
+          if (bad == detail::Utf8StreamValidator::valid && n == skip_) bad = utf8_.finish();
+          if (bad != detail::Utf8StreamValidator::valid)
+            return fail(ErrorCode::invalid_utf8, text_start_ + bad,
+                        skipped_ == Skipped::key ? "dict key is not valid UTF-8" : "string is not valid UTF-8",
+                        used() + n);
+        }
         p += n;
         pos_ += n;
         outstanding_ -= n;

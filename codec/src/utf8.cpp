@@ -5,24 +5,49 @@
 namespace crous::detail {
 
 namespace {
+// What a lead byte promises: the length of its sequence (0: not a lead byte)
+// and the range of the first continuation byte, which is where overlongs
+// (E0, F0), UTF-16 surrogates (ED) and code points past U+10FFFF (F4) are
+// excluded. Later continuation bytes are 0x80..0xBF.
+struct Lead {
+  std::uint8_t length;
+  std::uint8_t first_min, first_max;
+};
+
+constexpr Lead lead_of(std::uint8_t b) noexcept {
+  if (b >= 0xC2 && b <= 0xDF) return {2, 0x80, 0xBF};
+  if (b == 0xE0) return {3, 0xA0, 0xBF};
+  if (b == 0xED) return {3, 0x80, 0x9F};
+  if (b >= 0xE1 && b <= 0xEF) return {3, 0x80, 0xBF};
+  if (b == 0xF0) return {4, 0x90, 0xBF};
+  if (b == 0xF4) return {4, 0x80, 0x8F};
+  if (b >= 0xF1 && b <= 0xF3) return {4, 0x80, 0xBF};
+  return {0, 0, 0};
+}
+
+constexpr bool is_continuation(std::uint8_t b) noexcept { return (b & 0xC0) == 0x80; }
+
 // Length of a valid multi-byte sequence starting at p, or 0.
 std::size_t sequence_length(const std::uint8_t* p, std::size_t left) noexcept {
-  const std::uint8_t b0 = p[0];
-  auto cont = [&](std::size_t i) { return i < left && (p[i] & 0xC0) == 0x80; };
-  if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (b0 == 0xE0 && p[1] < 0xA0) return 0;   // overlong
-    if (b0 == 0xED && p[1] >= 0xA0) return 0;  // UTF-16 surrogate
-    return 3;
+  const Lead lead = lead_of(p[0]);
+  if (lead.length == 0 || lead.length > left) return 0;
+  if (p[1] < lead.first_min || p[1] > lead.first_max) return 0;
+  for (std::size_t i = 2; i < lead.length; ++i)
+    if (!is_continuation(p[i])) return 0;
+  return lead.length;
+}
+
+// The length of `data` without a multi-byte sequence cut short by its end.
+// Such a sequence starts in the last three bytes; anything before it, and any
+// other ending, find_invalid_utf8 can judge on its own.
+std::size_t whole_sequences(const std::uint8_t* data, std::size_t size) noexcept {
+  for (std::size_t back = 1; back <= 3 && back <= size; ++back) {
+    const std::uint8_t b = data[size - back];
+    if (is_continuation(b)) continue;
+    const Lead lead = lead_of(b);
+    return lead.length > back ? size - back : size;
   }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (b0 == 0xF0 && p[1] < 0x90) return 0;   // overlong
-    if (b0 == 0xF4 && p[1] >= 0x90) return 0;  // past U+10FFFF
-    return 4;
-  }
-  return 0;
+  return size;
 }
 }  // namespace
 
@@ -46,6 +71,38 @@ std::size_t find_invalid_utf8(const std::uint8_t* data, std::size_t size) noexce
     i += n;
   }
   return size;
+}
+
+bool Utf8StreamValidator::continue_sequence(std::uint8_t byte) noexcept {
+  if (byte < next_min_ || byte > next_max_) return false;
+  next_min_ = 0x80;
+  next_max_ = 0xBF;
+  --pending_;
+  return true;
+}
+
+std::uint64_t Utf8StreamValidator::feed(const std::uint8_t* data, std::size_t size) noexcept {
+  std::size_t i = 0;
+  // First the rest of a sequence an earlier piece began.
+  for (; pending_ != 0 && i < size; ++i)
+    if (!continue_sequence(data[i])) return sequence_start_;
+  // Then every sequence this piece holds whole.
+  const std::size_t whole = i + whole_sequences(data + i, size - i);
+  const std::size_t bad = i + find_invalid_utf8(data + i, whole - i);
+  if (bad != whole) return seen_ + bad;
+  // Then the start of a sequence the next piece finishes: its bytes so far
+  // may already rule it out.
+  if (whole != size) {
+    const Lead lead = lead_of(data[whole]);
+    sequence_start_ = seen_ + whole;
+    pending_ = static_cast<std::uint8_t>(lead.length - 1);
+    next_min_ = lead.first_min;
+    next_max_ = lead.first_max;
+    for (i = whole + 1; i < size; ++i)
+      if (!continue_sequence(data[i])) return sequence_start_;
+  }
+  seen_ += size;
+  return valid;
 }
 
 }  // namespace crous::detail

@@ -2,6 +2,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "crous/detail/utf8_stream.hpp"
+
 namespace crous::detail {
 
 // Returns the offset of the first byte that starts an invalid UTF-8 sequence

@@ -8,8 +8,16 @@
 // every count and length declared so far; a record that cannot fit
 // Limits::max_record_bytes is refused as soon as the declaration is read.
 //
-// The scanner checks structure only (header, tags, varints, limits). UTF-8 is
-// checked by the decoder when the framed record is decoded.
+// It rejects what decode_flux rejects, with the same ErrorCode at the same
+// byte offset: bad headers, unknown tags (FLUX and legacy CROU tag sets),
+// over-long varints, tag numbers past 32 bits, nesting past Limits::max_depth
+// and, when Limits::validate_utf8 is set, strings and dict keys that are not
+// UTF-8 (checked as their bytes pass, across chunk boundaries, so a bad string
+// is refused as soon as the bytes that make it bad have been fed). What it
+// does not promise: it may refuse an over-limit record (limit_exceeded)
+// earlier than the decoder, and it says need_more where the decoder, which
+// sees the end of its input, says truncated. proto-tests/codec/
+// scanner_differential_test.cpp holds it to this against decode_flux.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -17,6 +25,7 @@
 #include <vector>
 
 #include "crous/error.hpp"
+#include "crous/detail/utf8_stream.hpp"
 #include "crous/limits.hpp"
 
 namespace crous {
@@ -56,7 +65,10 @@ class RecordScanner {
 
  private:
   enum class State : std::uint8_t { header, tag, varint, skip, done };
-  enum class VarintUse : std::uint8_t { int_value, str_len, key_len, list_count, dict_count, tag_number };
+  enum class VarintUse : std::uint8_t { int_value, text_len, bytes_len, key_len, list_count, dict_count, tag_number };
+  // What the bytes being skipped are: text is UTF-8 checked, and a key is
+  // followed by its entry's value.
+  enum class Skipped : std::uint8_t { opaque, text, key };
   struct Frame {
     std::uint64_t remaining;  // items (or dict entries) still to come
     bool dict;
@@ -68,11 +80,13 @@ class RecordScanner {
   void value_done();
   void skip_done();
   void start_varint(VarintUse use) noexcept;
-  void start_skip(std::uint64_t bytes, bool key) noexcept;
+  void start_skip(std::uint64_t bytes, Skipped what) noexcept;
   void push(std::uint64_t count, bool dict);
   // Whole-item fast path over contiguous bytes; see record_scanner.cpp.
   bool at_item_boundary() const noexcept;
   bool scan_fast(const std::uint8_t*& p, const std::uint8_t* end);
+  bool fast_path_takes_text(const std::uint8_t* text, std::uint64_t size, const std::uint8_t* chunk_end) const noexcept;
+  bool fast_path_takes_other_text(const std::uint8_t* text, std::uint64_t size) const noexcept;
 
   Limits limits_;
   Mode mode_;
@@ -82,7 +96,9 @@ class RecordScanner {
   std::uint8_t varint_bytes_ = 0;
   std::uint64_t varint_ = 0;
   std::uint64_t skip_ = 0;
-  bool skipping_key_ = false;  // the skipped bytes are a dict key, so a value follows
+  Skipped skipped_ = Skipped::opaque;
+  std::size_t text_start_ = 0;  // offset of the first byte of the text being skipped
+  detail::Utf8StreamValidator utf8_;  // for that text, when validate_utf8
   std::size_t pos_ = 0;
   std::size_t item_start_ = 0;  // offset of the current tag/varint, for errors
   std::uint64_t outstanding_ = 0;
