@@ -149,3 +149,37 @@ TEST(ServerInvalidInput, DepthBeyondTheLimitIsADecodeError) {
 
 }  // namespace
 }  // namespace crous::test
+
+namespace crous::test {
+namespace {
+
+// The error a server sends while the client keeps its connection open and
+// sends nothing more: the server must not wait for bytes that cannot help.
+std::string prompt_error(std::uint16_t port, const Bytes& bytes) {
+  Client c(port);
+  c.send_bytes(bytes);
+  Value v;
+  if (c.next(v, 3s) != Client::Next::record) return "(no answer within 3 s)";
+  const Value* error = v.is_dict() ? v.find("error") : nullptr;
+  return error ? error_code_of(v) + ": " + (*error)["message"].as_string() : "(not an error record)";
+}
+
+TEST(ServerInvalidInput, TagF0IsRefusedAtItsOwnByteWithoutWaitingForMore) {
+  TestServer server;
+  // A FLUX v1 header (flags byte 0x47), then tag 0xF0, which FLUX does not
+  // have (the legacy format's 8-byte int is not a FLUX tag).
+  const std::string error = prompt_error(server.port(), {0x46, 0x4c, 0x55, 0x58, 0x01, 0x47, 0xf0});
+  EXPECT_EQ(error.rfind("decode_error: unknown_tag at byte 6", 0), 0u) << error;
+}
+
+TEST(ServerInvalidInput, InvalidUtf8IsReportedWhenTheStringEndsNotWhenTheRecordDoes) {
+  TestServer server;
+  // A list declaring 3 items; only the first, a 2-byte string that is not
+  // UTF-8 (a lone continuation byte), has arrived.
+  Bytes bytes = {'F', 'L', 'U', 'X', 1, 0, 0x07, 3, 0x05, 2, 'a', 0x80};
+  const std::string error = prompt_error(server.port(), bytes);
+  EXPECT_EQ(error.rfind("decode_error: invalid_utf8 at byte", 0), 0u) << error;
+}
+
+}  // namespace
+}  // namespace crous::test
