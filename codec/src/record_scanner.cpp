@@ -192,9 +192,9 @@ constexpr std::uint64_t high_bits_of_first[9] = {
 // mask (reading past the text, never past the chunk), and everything else
 // is out of line, which keeps the fast path's state in registers.
 inline bool RecordScanner::fast_path_takes_text(const std::uint8_t* text, std::uint64_t size,
-                                                const std::uint8_t* end) const noexcept {
+                                                const std::uint8_t* chunk_end) const noexcept {
   if constexpr (std::endian::native == std::endian::little) {
-    if (size <= 8 && end - text >= 8) [[likely]] {
+    if (size <= 8 && chunk_end - text >= 8) [[likely]] {
       std::uint64_t word;
       std::memcpy(&word, text, 8);
       if ((word & high_bits_of_first[size]) == 0) [[likely]]

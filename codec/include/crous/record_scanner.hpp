@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "crous/error.hpp"
 #include "crous/detail/utf8_stream.hpp"
+#include "crous/error.hpp"
 #include "crous/limits.hpp"
 
 namespace crous {
