@@ -68,10 +68,10 @@ constexpr TagKinds flux_tag_kinds = tag_kinds(false);
 constexpr TagKinds crou_tag_kinds = tag_kinds(true);
 }  // namespace
 
-RecordScanner::RecordScanner(const Limits& limits, Mode mode) : limits_(limits), mode_(mode) {
-  stack_.reserve(16);
-  reset();
-}
+// The frame stack grows on the first nested record and keeps its capacity;
+// nothing is reserved up front, because a server holds one scanner per
+// connection and most connections never nest deeply.
+RecordScanner::RecordScanner(const Limits& limits, Mode mode) : limits_(limits), mode_(mode) { reset(); }
 
 void RecordScanner::reset() noexcept {
   stack_.clear();

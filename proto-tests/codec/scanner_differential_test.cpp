@@ -199,8 +199,9 @@ std::vector<std::pair<std::string, Bytes>> golden_records(const std::string& sub
     for (int i = 0; pos < data.size(); ++i) {
       Value v;
       const std::size_t size = decode_flux_prefix(ByteView(data).subspan(pos), v);
-      records.emplace_back(path.filename().string() + (sub == "stream" ? "#" + std::to_string(i) : ""),
-                           Bytes(data.begin() + pos, data.begin() + pos + size));
+      std::string name = path.filename().string();
+      if (sub == "stream") name.append(1, '#').append(std::to_string(i));
+      records.emplace_back(std::move(name), Bytes(data.begin() + pos, data.begin() + pos + size));
       pos += size;
     }
   }

@@ -21,7 +21,9 @@ std::vector<std::size_t> scan_all(const Bytes& data, std::size_t chunk, RecordSc
       used += r.consumed;
       if (r.status == Status::error) throw scanner.error();
       if (r.status == Status::complete) sizes.push_back(scanner.record_size());
-      if (r.status == Status::need_more) EXPECT_EQ(used, n);
+      if (r.status == Status::need_more) {
+        EXPECT_EQ(used, n);
+      }
     }
     pos += n;
   }

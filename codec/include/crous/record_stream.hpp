@@ -38,7 +38,7 @@ class RecordReader {
   explicit RecordReader(InputStream& in, const Limits& limits = {});
   std::optional<Value> next();
   // Like next(), but hands back the raw bytes of the record (valid until the
-  // next call) without decoding. Structure and limits are checked; UTF-8 is not.
+  // next call) without decoding. Structure, limits and (with validate_utf8) UTF-8 are checked.
   std::optional<std::span<const std::uint8_t>> next_raw();
   // Stream offset of the record most recently returned.
   std::uint64_t record_offset() const noexcept { return buffer_.record_offset(); }
