@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "deadline_queue.hpp"
 #include "input_budget.hpp"
 #include "output_queue.hpp"
 #include "worker_pool.hpp"
@@ -157,6 +158,46 @@ TEST(WorkerPool, OwnersAreServedInTurn) {
   // The hog was in line first, so one of its jobs goes; then the other
   // owner's, not the rest of the hog's queue.
   EXPECT_EQ(order, (std::vector<std::string>{"gate", "hog0", "other", "hog1", "hog2"}));
+}
+
+}  // namespace
+}  // namespace crous::server::detail
+
+namespace crous::server::detail {
+namespace {
+
+struct Named : DeadlineQueue::Timed {
+  explicit Named(std::string n) : name(std::move(n)) {}
+  std::string name;
+};
+
+TEST(DeadlineQueue, FiresInDeadlineOrderFollowsMovesAndCancelsAndLetsRunReturn) {
+  boost::asio::io_context ctx;
+  std::vector<std::string> fired;
+  DeadlineQueue queue(ctx, [&](DeadlineQueue::Timed& t) { fired.push_back(static_cast<Named&>(t).name); });
+  Named a("a"), b("b"), c("c"), d("d");
+  const auto now = DeadlineQueue::clock::now();
+  queue.schedule(a, now + 40ms);
+  queue.schedule(b, now + 10ms);
+  queue.schedule(c, now + 30ms);
+  queue.schedule(d, now + 20ms);
+  queue.schedule(a, now + 5ms);  // moved earlier
+  queue.schedule(b, now + 50ms);  // moved later
+  queue.cancel(c);
+  EXPECT_EQ(queue.size(), 3u);
+  ctx.run();  // returns once nothing is scheduled
+  EXPECT_EQ(fired, (std::vector<std::string>{"a", "d", "b"}));
+  EXPECT_FALSE(a.scheduled());
+  EXPECT_GE(DeadlineQueue::clock::now() - now, 50ms);
+
+  // Cancelling the last entry drops the pending wait too.
+  ctx.restart();
+  queue.schedule(a, DeadlineQueue::clock::now() + 1h);
+  queue.cancel(a);
+  auto started = DeadlineQueue::clock::now();
+  ctx.run();
+  EXPECT_LT(DeadlineQueue::clock::now() - started, 1s);
+  EXPECT_EQ(fired.size(), 3u);
 }
 
 }  // namespace

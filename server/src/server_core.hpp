@@ -11,6 +11,7 @@
 #include "crous/limits.hpp"
 #include "crous/record_buffer.hpp"
 #include "crous/server/server.hpp"
+#include "deadline_queue.hpp"
 #include "input_budget.hpp"
 #include "stats.hpp"
 #include "worker_pool.hpp"
@@ -23,9 +24,16 @@ class Session;
 // session is touched only from its shard's thread, so sessions need no
 // strands or locks.
 struct Shard {
+  Shard();
   boost::asio::io_context ctx{1};
+  // Every session's deadlines, one timer for all (session.cpp fires them).
+  DeadlineQueue deadlines;
   // The shard owns open sessions; a session removes itself when it closes.
   std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
+  // Counters of the batch being processed: one session at a time runs on a
+  // shard, and each publishes before its handler returns, so they need not
+  // cost every connection a copy.
+  LocalCounters counters;
   // Every session of the shard reads into this buffer (one readiness event
   // at a time), so an idle connection holds no read buffer of its own.
   std::unique_ptr<std::uint8_t[]> read_buffer{new std::uint8_t[RecordBuffer::read_chunk]};

@@ -54,7 +54,7 @@ std::int64_t millis(std::chrono::steady_clock::duration d) {
 }  // namespace
 
 Session::Session(tcp::socket socket, Shard& shard, ServerCore& core)
-    : socket_(std::move(socket)), timer_(shard.ctx), shard_(shard), core_(core), in_(core.limits) {}
+    : socket_(std::move(socket)), shard_(shard), core_(core), in_(core.limits) {}
 
 Session::~Session() {
   // Normally done by close(); a session that never started is forgotten here.
@@ -150,7 +150,7 @@ void Session::on_readable(const boost::system::error_code& ec) {
   } else if (read_ec) {
     return fail(read_ec, "read");
   } else {
-    counters_.add(Counter::bytes_in, n);
+    shard_.counters.add(Counter::bytes_in, n);
     total_in_ += n;
     last_activity_ = clock::now();
     const std::span<const std::uint8_t> bytes(shard_.read_buffer.get(), n);
@@ -231,7 +231,7 @@ void Session::process_input() {
 }
 
 void Session::handle_record(ByteView record) {
-  counters_.add(Counter::records_in);
+  shard_.counters.add(Counter::records_in);
   ++total_records_;
   Value request;
   try {
@@ -245,13 +245,13 @@ void Session::handle_record(ByteView record) {
   if (op && op->is_string()) {
     route = core_.router.find(op->as_string());
     if (!route) {
-      counters_.add(Counter::unknown_ops);
+      shard_.counters.add(Counter::unknown_ops);
       return append_error(codes::unknown_op, "unknown op '" + op->as_string() + "'", &request);
     }
   } else {
     route = core_.router.find(core_.options.default_route);
     if (!route) {  // only if the router was changed behind the server's back
-      counters_.add(Counter::unknown_ops);
+      shard_.counters.add(Counter::unknown_ops);
       return append_error(codes::unknown_op, "no default route '" + core_.options.default_route + "'", &request);
     }
   }
@@ -264,18 +264,18 @@ void Session::handle_record(ByteView record) {
         out_.emit([&](Bytes& out) { out.insert(out.end(), record.begin(), record.end()); });
       else
         out_.emit([&](Bytes& out) { encode_flux(request, out); });
-      counters_.add(Counter::records_out);
+      shard_.counters.add(Counter::records_out);
       return;
     case Execution::inline_io: {
       HandlerOutcome outcome = call_handler(*route, request);
-      if (outcome.failed) counters_.add(Counter::handler_errors);
+      if (outcome.failed) shard_.counters.add(Counter::handler_errors);
       try {
         out_.emit([&](Bytes& out) { encode_flux(outcome.response, out); });
       } catch (const std::exception& e) {  // e.g. a response nested deeper than FLUX allows
-        counters_.add(Counter::handler_errors);
+        shard_.counters.add(Counter::handler_errors);
         return append_error(codes::handler_error, std::string("response cannot be encoded: ") + e.what(), &request);
       }
-      counters_.add(Counter::records_out);
+      shard_.counters.add(Counter::records_out);
       return;
     }
     case Execution::offloaded:
@@ -322,8 +322,8 @@ void Session::on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_
   std::erase_if(offload_deadlines_, [slot](const OffloadDeadline& d) { return d.slot == slot; });
   // A slot already answered by its timeout drops the late result.
   if (out_.fill(slot, std::move(response))) {
-    counters_.add(Counter::records_out);
-    if (failed) counters_.add(Counter::handler_errors);
+    shard_.counters.add(Counter::records_out);
+    if (failed) shard_.counters.add(Counter::handler_errors);
   }
   pump();
 }
@@ -340,8 +340,8 @@ void Session::expire_offloads(clock::time_point now) {
                                 std::to_string(d.route->timeout.count()) + " ms";
     encode_flux(error_record(codes::handler_timeout, message, d.id.is_null() ? nullptr : &d.id), bytes);
     if (out_.fill(d.slot, std::move(bytes))) {
-      counters_.add(Counter::handler_timeouts);
-      counters_.add(Counter::records_out);
+      shard_.counters.add(Counter::handler_timeouts);
+      shard_.counters.add(Counter::records_out);
       expired = true;
     }
     return true;
@@ -355,7 +355,7 @@ void Session::expire_offloads(clock::time_point now) {
 // start of the stream.
 void Session::protocol_error(const DecodeError& error) {
   const bool too_large = error.code() == ErrorCode::limit_exceeded;
-  counters_.add(too_large ? Counter::records_too_large : Counter::decode_errors);
+  shard_.counters.add(too_large ? Counter::records_too_large : Counter::decode_errors);
   const auto held = in_.unconsumed();
   const std::uint64_t into = error.offset() - std::min<std::uint64_t>(error.offset(), in_.stream_offset());
   spdlog::warn("protocol error from {}: {} at stream byte {}: {} [bytes at error: {}]; closing", peer(),
@@ -378,7 +378,7 @@ void Session::end_input(std::string_view code, const std::string& message) {
 void Session::append_error(std::string_view code, std::string_view message, const Value* request) {
   Value record = error_record(code, message, request);
   out_.emit([&](Bytes& out) { encode_flux(record, out); });
-  counters_.add(Counter::records_out);
+  shard_.counters.add(Counter::records_out);
 }
 
 // ---- output ----
@@ -403,7 +403,7 @@ void Session::on_write(const boost::system::error_code& ec, std::size_t n) {
   if (phase_ == Phase::closed) return;
   if (ec) return fail(ec, "write");
   out_.written(n);
-  counters_.add(Counter::bytes_out, n);
+  shard_.counters.add(Counter::bytes_out, n);
   total_out_ += n;
   last_activity_ = clock::now();
   pump();
@@ -446,7 +446,7 @@ void Session::close(const char* reason) {
   publish_stats();
   boost::system::error_code ignored;
   socket_.close(ignored);
-  timer_.cancel();
+  shard_.deadlines.cancel(*this);
   core_.stats.subtract(Counter::connections_open);
   if (counted_per_ip_) core_.per_ip.remove(peer_address_);
   spdlog::debug("connection closed: {} ({}): {} records, {} bytes in, {} bytes out", peer(), reason, total_records_,
@@ -467,9 +467,9 @@ Session::clock::duration Session::idle_period() const noexcept {
   return draining_ ? std::min<clock::duration>(idle, kDrainQuiet) : idle;
 }
 
-// One timer per session watches every deadline. Deadlines move by plain
-// assignment on each read and write; the timer is only re-armed when it
-// fires or when a deadline moves earlier than its expiry.
+// The session's earliest deadline sits in the shard's DeadlineQueue.
+// Deadlines move by plain assignment on each read and write; the queue entry
+// only moves when on_timer() runs or when a deadline moves earlier.
 Session::clock::time_point Session::next_deadline(clock::time_point now) const noexcept {
   if (phase_ == Phase::lingering) return linger_deadline_;
   auto next = last_activity_ + idle_period();
@@ -477,21 +477,15 @@ Session::clock::time_point Session::next_deadline(clock::time_point now) const n
   if (out_.writing()) next = std::min(next, write_started_ + core_.options.write_timeout);
   if (record_started_ != clock::time_point{}) next = std::min(next, record_started_ + core_.options.record_timeout);
   for (const auto& d : offload_deadlines_) next = std::min(next, d.at);
-  return std::max(next, now);
+  // Never "now": a deadline that is due is dealt with by this very call.
+  return std::max(next, now + std::chrono::milliseconds(1));
 }
 
-void Session::arm_timer(clock::time_point at) {
-  timer_expiry_ = at;
-  timer_.expires_at(at);
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->on_timer(); });
-}
+void Session::arm_timer(clock::time_point at) { shard_.deadlines.schedule(*this, at); }
 
-// Makes the timer fire by `at` at the latest.
+// Makes on_timer() run by `at` at the latest.
 void Session::pull_timer(clock::time_point at) {
-  if (at < timer_expiry_) {
-    timer_expiry_ = at;
-    timer_.cancel();  // on_timer re-arms for the earliest deadline
-  }
+  if (!scheduled() || at < deadline()) shard_.deadlines.schedule(*this, at);
 }
 
 void Session::on_timer() {
@@ -511,7 +505,7 @@ void Session::on_timer() {
       record_started_ = now;  // we hold the input back, not the peer
     } else if (phase_ == Phase::serving && record_started_ != clock::time_point{} &&
                now - record_started_ >= core_.options.record_timeout) {
-      counters_.add(Counter::record_timeouts);
+      shard_.counters.add(Counter::record_timeouts);
       spdlog::warn("record timeout from {}: a record started {} ms ago is still incomplete ({} bytes received); "
                    "closing", peer(), millis(now - record_started_), in_.buffered());
       end_input(codes::record_timeout, "record_timeout: the record starting at byte " +
@@ -524,7 +518,7 @@ void Session::on_timer() {
       if (draining_) {
         finish("shutdown");
       } else {
-        counters_.add(Counter::idle_timeouts);
+        shard_.counters.add(Counter::idle_timeouts);
         finish("idle timeout");
       }
       publish_stats();
@@ -537,7 +531,7 @@ void Session::on_timer() {
 // ---- accounting ----
 
 void Session::publish_stats() noexcept {
-  core_.stats.publish(counters_);
+  core_.stats.publish(shard_.counters);
   const std::size_t pending = phase_ == Phase::closed ? 0 : out_.pending_bytes();
   if (pending != published_pending_) {
     if (pending > published_pending_) core_.stats.add(Counter::output_pending_bytes, pending - published_pending_);
@@ -567,7 +561,7 @@ void Session::budget_available() {
 void Session::evict() {
   if (phase_ != Phase::serving) return;
   const std::size_t held = in_.buffered();
-  counters_.add(Counter::server_busy);
+  shard_.counters.add(Counter::server_busy);
   spdlog::warn("input memory budget ({} bytes, max_buffered_bytes) exhausted; closing {}, which held the largest "
                "unfinished record ({} bytes received)", core_.budget.limit(), peer(), held);
   end_input(codes::server_busy, "server busy: buffered input over max_buffered_bytes, and this connection held the "

@@ -8,7 +8,6 @@
 // the bytes of an unfinished record (or records it may not process yet) are
 // copied into its own RecordBuffer, which is given back once they are done.
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <memory>
@@ -23,7 +22,9 @@
 
 namespace crous::server::detail {
 
-class Session final : public std::enable_shared_from_this<Session>, private InputBudget::Holder {
+class Session final : public std::enable_shared_from_this<Session>,
+                      public DeadlineQueue::Timed,
+                      private InputBudget::Holder {
  public:
   using tcp = boost::asio::ip::tcp;
   using clock = std::chrono::steady_clock;
@@ -39,6 +40,8 @@ class Session final : public std::enable_shared_from_this<Session>, private Inpu
   // The listener counted this connection against max_connections_per_ip;
   // close() gives it back.
   void counted_per_ip() noexcept { counted_per_ip_ = true; }
+  // The earliest of this session's deadlines has come (from the shard's DeadlineQueue).
+  void on_timer();
 
  private:
   enum class Phase : std::uint8_t {
@@ -86,7 +89,6 @@ class Session final : public std::enable_shared_from_this<Session>, private Inpu
   clock::time_point next_deadline(clock::time_point now) const noexcept;
   void arm_timer(clock::time_point at);
   void pull_timer(clock::time_point at);
-  void on_timer();
   // ---- accounting ----
   void publish_stats() noexcept;
   // InputBudget::Holder (called under the budget's lock, from any thread)
@@ -96,7 +98,6 @@ class Session final : public std::enable_shared_from_this<Session>, private Inpu
   std::string peer() const;
 
   tcp::socket socket_;
-  boost::asio::steady_timer timer_;
   Shard& shard_;
   ServerCore& core_;
   boost::asio::ip::address peer_address_;
@@ -124,9 +125,6 @@ class Session final : public std::enable_shared_from_this<Session>, private Inpu
   clock::time_point last_activity_;
   clock::time_point write_started_;
   clock::time_point linger_deadline_;
-  clock::time_point timer_expiry_;
-
-  LocalCounters counters_;  // not yet published to core_.stats
   std::uint64_t total_records_ = 0;
   std::uint64_t total_in_ = 0;
   std::uint64_t total_out_ = 0;

@@ -1,0 +1,16 @@
+#include "server_core.hpp"
+#include "session.hpp"
+
+namespace crous::server::detail {
+
+Shard::Shard()
+    : deadlines(ctx, [this](DeadlineQueue::Timed& due) {
+        // Only open sessions are in the queue (close() takes them out); the
+        // reference keeps one alive while it handles its deadline.
+        auto it = sessions.find(static_cast<Session*>(&due));
+        if (it == sessions.end()) return;
+        std::shared_ptr<Session> session = it->second;
+        session->on_timer();
+      }) {}
+
+}  // namespace crous::server::detail
