@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "crous/crout.hpp"
 #include "crous/stream.hpp"
@@ -200,6 +201,96 @@ TEST(CroutStreamReader, CutOffDocumentIsTruncated) {
   } catch (const DecodeError& e) {
     EXPECT_EQ(e.code(), ErrorCode::truncated) << e.what();
     EXPECT_NE(e.message().find("line 4, column 15"), std::string::npos) << e.message();
+  }
+}
+
+// About 80 KB of CROUT: two documents with every kind of value, token keys,
+// strings holding separators and newlines, comments, then a root number.
+std::string large_stream() {
+  List records;
+  for (int i = 0; i < 700; ++i) {
+    records.push_back(Dict{{"id", i},
+                           {"name", "user " + std::to_string(i) + ", {x} [y] // not a comment\n"},
+                           {"ratio", i / 7.0},
+                           {"blob", Bytes{0xde, 0xad, static_cast<std::uint8_t>(i)}},
+                           {"pair", Tuple{nullptr, i % 2 == 0}},
+                           {"tagged", Tagged(90, List{i, -i})}});
+  }
+  const Value value(std::move(records));
+  return to_crout(value) + "\n// between documents\n" + to_crout(value, CroutStyle::pretty) + "\nCROUT1\ni-1234567";
+}
+
+// Regression: the reader re-parsed the document from its start after every
+// short read, so a document arriving one byte per read cost time quadratic
+// in its size (21.7 s for 79 KB). It now parses a document only once it may
+// be whole; bench/crout_bench.cpp measures the speed.
+TEST(CroutStreamReader, OneBytePerReadParsesEachDocumentAboutOnce) {
+  const std::string text = large_stream();
+  ASSERT_GT(text.size(), 80'000u);
+  const std::vector<Value> expected = read_all(text);
+  ASSERT_EQ(expected.size(), 3u);
+  EXPECT_EQ(expected[2], Value(-1234567));
+  for (const std::size_t chunk : {1, 2, 16, 4096}) {
+    test::ChunkedInput in(text, chunk);
+    CroutReader reader(in);
+    std::vector<Value> got;
+    while (auto v = reader.next()) got.push_back(std::move(*v));
+    EXPECT_EQ(got, expected) << chunk;
+    // Each document is parsed once when whole; before the fix this was
+    // thousands of times the stream's size.
+    EXPECT_LE(reader.parsed_bytes(), text.size()) << chunk;
+  }
+}
+
+TEST(CroutStreamReader, OneBytePerReadGivesTheSameFluxAndText) {
+  const std::string text = large_stream();
+  std::vector<Bytes> expected_flux;
+  std::vector<std::string> expected_text;
+  {
+    test::ChunkedInput in(text, 1 << 20);
+    CroutReader reader(in);
+    Bytes flux;
+    while (reader.next_flux(flux)) expected_flux.push_back(std::exchange(flux, {}));
+  }
+  {
+    test::ChunkedInput in(text, 1 << 20);
+    CroutReader reader(in);
+    while (auto t = reader.next_text()) expected_text.emplace_back(*t);
+  }
+  ASSERT_EQ(expected_flux.size(), 3u);
+  test::ChunkedInput flux_in(text, 1);
+  CroutReader flux_reader(flux_in);
+  for (const Bytes& want : expected_flux) {
+    Bytes flux;
+    ASSERT_TRUE(flux_reader.next_flux(flux));
+    EXPECT_EQ(flux, want);
+  }
+  Bytes rest;
+  EXPECT_FALSE(flux_reader.next_flux(rest));
+  EXPECT_LE(flux_reader.parsed_bytes(), text.size());
+  test::ChunkedInput text_in(text, 1);
+  CroutReader text_reader(text_in);
+  for (const std::string& want : expected_text) EXPECT_EQ(text_reader.next_text(), want);
+  EXPECT_FALSE(text_reader.next_text().has_value());
+}
+
+// When the document really is cut off, the reader still says where.
+TEST(CroutStreamReader, OneBytePerReadReportsTheSameErrors) {
+  for (const std::string& text : {"CROUT1\n[i1 , s3:ab"s, "CROUT1\n{a:i1 , b}"s, "CROUT1\nN\nCROUT1\n/x"s, "CROUT1\n[s2:\xff\xff , i1]\n"s}) {
+    std::string whole;
+    std::string trickled;
+    try {
+      read_all(text);
+    } catch (const DecodeError& e) {
+      whole = e.what();
+    }
+    try {
+      read_all(text, 1);
+    } catch (const DecodeError& e) {
+      trickled = e.what();
+    }
+    EXPECT_FALSE(whole.empty()) << text;
+    EXPECT_EQ(trickled, whole) << text;
   }
 }
 
