@@ -294,6 +294,41 @@ TEST(CroutStreamReader, OneBytePerReadReportsTheSameErrors) {
   }
 }
 
+// Regressions found by the crout_reader fuzz target: how the reads cut the
+// stream must not change which error is reported. A document longer than
+// the limit is refused as such before the parser reaches a later syntax
+// error, and a length whose digits straddle two reads is judged on all of
+// them (invalid_value past 64 bits, not limit_exceeded on the first few).
+TEST(CroutStreamReader, ErrorsDoNotDependOnHowTheStreamIsCut) {
+  struct Case {
+    std::string text;
+    std::size_t limit;
+    ErrorCode code;
+    std::size_t offset;
+  };
+  const std::vector<Case> cases{
+      {"CROUT1\n// a comment\n@ a=name\n, fnan]", 8, ErrorCode::limit_exceeded, 0},
+      {"CROUT1\n{s2:id:i1 , s4:name:s" + std::string(60, '7') + ":x}", 16u << 20, ErrorCode::invalid_value, 28},
+      {"CROUT1\n[s" + std::string(9, '9') + ":x]", 16u << 20, ErrorCode::limit_exceeded, 9},
+  };
+  for (const Case& c : cases) {
+    Limits limits;
+    limits.max_record_bytes = c.limit;
+    for (const std::size_t chunk : {1, 2, 3, 5, 1 << 20}) {
+      test::ChunkedInput in(c.text, chunk);
+      CroutReader reader(in, limits);
+      try {
+        while (reader.next()) {
+        }
+        ADD_FAILURE() << "accepted " << c.text;
+      } catch (const DecodeError& e) {
+        EXPECT_EQ(e.code(), c.code) << c.text << " / " << chunk << ": " << e.what();
+        EXPECT_EQ(e.offset(), c.offset) << c.text << " / " << chunk << ": " << e.what();
+      }
+    }
+  }
+}
+
 TEST(CroutStreamReader, NextTextReturnsEachDocument) {
   const std::string text = "CROUT1\nN\n  CROUT1\n@ a=k\n{a:i1}\n";
   MemoryInputStream in(as_bytes(text));

@@ -102,6 +102,7 @@ class CroutReader {
   template <class Parse>
   bool read_document(Parse parse);
   bool worth_parsing();
+  [[noreturn]] void fail_too_long(std::size_t document_start) const;
   bool skip_to_document();
   bool read_more();
   void read_some();

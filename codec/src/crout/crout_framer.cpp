@@ -52,6 +52,7 @@ CroutFramer::Skip CroutFramer::skip_space(char c) {
 
 CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
   while (state_ != State::done && pos_ < text.size()) {
+    if (past_limit()) return Verdict::too_long;
     const char c = text[pos_];
     switch (state_) {
       case State::before_document:
@@ -191,22 +192,23 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
         continue;
       case State::length:
         if (is_digit(c)) {
-          // The parser refuses a length beyond the record limit as soon as
-          // it has the digits; so does this (and never overflows).
-          if (number_ > limits_.max_record_bytes / 10) return Verdict::ready;
-          number_ = number_ * 10 + static_cast<std::uint64_t>(c - '0');
-          if (number_ > limits_.max_record_bytes) return Verdict::ready;
+          add_digit(c);
           ++pos_;
           continue;
         }
-        if (c != ':') return Verdict::ready;
+        // Only once the digits end: the parser's error for a length too
+        // big (limit_exceeded, or invalid_value past 64 bits) depends on
+        // all of them.
+        if (c != ':' || number_ > limits_.max_record_bytes) return Verdict::ready;
         ++pos_;
         raw_left_ = raw_is_string_ ? number_ : 2 * number_;
         state_ = State::raw;
         if (raw_left_ == 0 && raw_done() == Verdict::ready) return Verdict::ready;
         continue;
       case State::raw: {
-        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(raw_left_, text.size() - pos_));
+        // Stop one byte past the limit at most, as the byte-by-byte states do.
+        const std::size_t limit_end = skippable_end_ + limits_.max_record_bytes + 1;
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>({raw_left_, text.size() - pos_, limit_end - pos_}));
         pos_ += n;
         raw_left_ -= n;
         if (raw_left_ == 0 && raw_done() == Verdict::ready) return Verdict::ready;
@@ -214,9 +216,10 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
       }
       case State::tag:
         if (is_digit(c)) {
-          number_ = number_ * 10 + static_cast<std::uint64_t>(c - '0');
-          if (number_ > std::numeric_limits<std::uint32_t>::max()) return Verdict::ready;
+          add_digit(c);
           ++pos_;
+        } else if (number_ > std::numeric_limits<std::uint32_t>::max()) {
+          return Verdict::ready;
         } else {
           state_ = State::after_tag;
         }
@@ -263,7 +266,18 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
       case State::done: break;
     }
   }
-  return state_ == State::done ? Verdict::ready : Verdict::need_more;
+  if (state_ == State::done) return Verdict::ready;
+  return past_limit() ? Verdict::too_long : Verdict::need_more;
+}
+
+// Saturates instead of overflowing: past 2^32 only "too big" matters.
+void CroutFramer::add_digit(char c) noexcept {
+  constexpr std::uint64_t saturated = std::uint64_t{1} << 62;
+  number_ = std::min(saturated, number_ * 10 + static_cast<std::uint64_t>(c - '0'));
+}
+
+bool CroutFramer::past_limit() const noexcept {
+  return state_ != State::before_document && pos_ - skippable_end_ > limits_.max_record_bytes;
 }
 
 CroutFramer::Verdict CroutFramer::value_done() {

@@ -9,8 +9,16 @@
 // nothing the parser checks. Whatever it does not expect makes it report
 // `ready` at once: the parser then gives the real error. The one promise is
 // the other way round: while it says `need_more`, parsing what has arrived
-// would end in ErrorCode::truncated (or, for a number at the very end, in a
-// number that may still grow), so reading more first loses nothing.
+// would end in ErrorCode::truncated, or in an answer that more bytes could
+// change (a number, length or tag whose digits reach the end), so reading
+// more first loses nothing. Everything it decides depends on the bytes
+// alone, never on where the reads cut them, so neither does the reader's
+// result.
+//
+// It also says `too_long` once it has gone past Limits::max_record_bytes
+// bytes of a document that has not ended. It moves at most one byte past the
+// limit, whatever the reads, so the verdict (and so the reader's error)
+// depends on the text alone, not on how it was chunked.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -22,7 +30,7 @@ namespace crous::detail {
 
 class CroutFramer {
  public:
-  enum class Verdict : std::uint8_t { need_more, ready };
+  enum class Verdict : std::uint8_t { need_more, ready, too_long };
 
   explicit CroutFramer(const Limits& limits) noexcept : limits_(limits) {}
 
@@ -71,6 +79,8 @@ class CroutFramer {
   Verdict value_done();           // a value ended just before pos_
   Verdict open(char closer);      // 0 for a tagged value, which has no closer
   Verdict raw_done();             // the last raw byte of a string or bytes value was passed
+  bool past_limit() const noexcept;  // more than max_record_bytes of the document scanned
+  void add_digit(char c) noexcept;   // to number_
 
   Limits limits_;  // a copy: the reader that owns the framer may move
   State state_ = State::before_document;

@@ -111,9 +111,18 @@ bool CroutReader::read_document(Parse parse) {
 // so a long run of them does not pile up in the buffer.
 bool CroutReader::worth_parsing() {
   if (!trust_framer_) return true;
-  if (framer_->scan(std::string_view(buffer_)) == detail::CroutFramer::Verdict::ready) return true;
+  switch (framer_->scan(std::string_view(buffer_))) {
+    case detail::CroutFramer::Verdict::ready: return true;
+    case detail::CroutFramer::Verdict::too_long: fail_too_long(framer_->skippable_end());
+    case detail::CroutFramer::Verdict::need_more: break;
+  }
   pos_ = std::max(pos_, framer_->skippable_end());
   return false;
+}
+
+void CroutReader::fail_too_long(std::size_t document_start) const {
+  detail::TextCursor(buffer_, document_start, origin_)
+      .fail(ErrorCode::limit_exceeded, document_start, "document longer than the record limit of " + std::to_string(limits_.max_record_bytes) + " bytes");
 }
 
 // Moves past whitespace and comments before the next document; false at a
@@ -144,15 +153,12 @@ bool CroutReader::skip_to_document() {
 bool CroutReader::read_more() {
   if (eof_) return false;
   drop_consumed();
-  const std::size_t pending = buffer_.size() - pos_;
-  if (pending > limits_.max_record_bytes) {
-    detail::TextCursor(buffer_, pos_, origin_)
-        .fail(ErrorCode::limit_exceeded, pos_, "document longer than the record limit of " + std::to_string(limits_.max_record_bytes) + " bytes");
-  }
   if (trust_framer_) {
-    read_some();
+    read_some();  // the framer watches the limit
     return true;
   }
+  const std::size_t pending = buffer_.size() - pos_;
+  if (pending > limits_.max_record_bytes) fail_too_long(pos_);
   const std::size_t target = std::max(pending * 2, pending + read_chunk);
   while (!eof_ && buffer_.size() - pos_ < target) read_some();
   return true;
