@@ -111,7 +111,7 @@ class CroutReader {
   InputStream& in_;
   Limits limits_;
   std::string buffer_;
-  std::vector<std::uint8_t> chunk_;  // what one read delivers, appended to buffer_
+  std::unique_ptr<std::uint8_t[]> chunk_;  // what one read delivers, appended to buffer_
   std::size_t pos_ = 0;  // start of the unread part of buffer_
   TextPosition origin_;  // where buffer_[0] sits in the stream
   std::uint64_t document_offset_ = 0;

@@ -31,7 +31,7 @@ Parsed parse_one(Sink& sink, std::string_view text, std::size_t start, const Lim
 }  // namespace
 
 CroutReader::CroutReader(InputStream& in, const Limits& limits)
-    : in_(in), limits_(limits), chunk_(read_chunk), framer_(std::make_unique<detail::CroutFramer>(limits)) {}
+    : in_(in), limits_(limits), chunk_(std::make_unique_for_overwrite<std::uint8_t[]>(read_chunk)), framer_(std::make_unique<detail::CroutFramer>(limits)) {}
 CroutReader::CroutReader(CroutReader&&) noexcept = default;
 CroutReader::~CroutReader() = default;
 
@@ -164,15 +164,16 @@ bool CroutReader::read_more() {
   return true;
 }
 
-// One read, appended to the buffer. Reading into chunk_ rather than into
-// buffer_ grown by a whole chunk keeps a 1-byte read from costing a 64 KiB fill.
+// One read, appended to the buffer. Reading into chunk_ (never zero-filled)
+// rather than into buffer_ grown by a whole chunk keeps a 1-byte read from
+// costing a 64 KiB fill.
 void CroutReader::read_some() {
-  const std::size_t got = in_.read(chunk_.data(), chunk_.size());
+  const std::size_t got = in_.read(chunk_.get(), read_chunk);
   if (got == 0) {
     eof_ = true;
     return;
   }
-  buffer_.append(reinterpret_cast<const char*>(chunk_.data()), got);
+  buffer_.append(reinterpret_cast<const char*>(chunk_.get()), got);
 }
 
 void CroutReader::drop_consumed() {
