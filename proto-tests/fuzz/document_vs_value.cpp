@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "crous/document.hpp"
 #include "crous/flux.hpp"

@@ -2,8 +2,10 @@
 // to an equal value; canonical input re-encodes byte for byte.
 // Not promised: non-canonical input (flags, long varints, legacy small-int
 // tags, repeated keys, CROU) re-encoding identically. See docs/fuzzing.md.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "crous/flux.hpp"
 #include "support/flux_shape.hpp"

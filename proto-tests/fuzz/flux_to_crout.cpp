@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "crous/crout.hpp"
 #include "support/flux_shape.hpp"

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "crous/flux.hpp"
 #include "crous/lazy_reader.hpp"

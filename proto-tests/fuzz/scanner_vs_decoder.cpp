@@ -7,8 +7,11 @@
 // record (limit_exceeded) before the decoder sees what else is wrong with
 // it; the decoder may report truncated (a declaration runs past the input)
 // before the scanner, reading on, finds another error in the same record.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "crous/flux.hpp"
