@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -272,6 +273,49 @@ TEST(CroutStreamReader, OneBytePerReadGivesTheSameFluxAndText) {
   CroutReader text_reader(text_in);
   for (const std::string& want : expected_text) EXPECT_EQ(text_reader.next_text(), want);
   EXPECT_FALSE(text_reader.next_text().has_value());
+}
+
+// Hands out its text one byte per read; reading past the end counts as
+// blocking, as a read on an idle interactive pipe would.
+class StallingInput final : public InputStream {
+ public:
+  explicit StallingInput(std::string_view text) : text_(text) {}
+  std::size_t read(std::uint8_t* dst, std::size_t) override {
+    if (pos_ == text_.size()) {
+      ++stalls_;
+      return 0;
+    }
+    *dst = static_cast<std::uint8_t>(text_[pos_++]);
+    return 1;
+  }
+  int stalls() const { return stalls_; }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  int stalls_ = 0;
+};
+
+// Someone typing documents into `crous-echo` gets each answer as soon as the
+// document is complete: the reader must not wait for input beyond it (a root
+// number needs the one byte after it, which tells it the number has ended).
+TEST(CroutStreamReader, ReturnsEachDocumentWithoutWaitingForMore) {
+  const std::vector<std::pair<std::string, Value>> cases{
+      {"CROUT1\nN", nullptr},
+      {"CROUT1\n@ a=key\n{a:[i1 , (T , F)] , s2:bc:b2:00ff}", Dict{{"key", List{1, Tuple{true, false}}}, {"bc", Bytes{0x00, 0xff}}}},
+      {"// comment\nCROUT1\n#90:[s3:x,] , s0:]", Tagged(90, List{"x,]", ""})},
+      {"CROUT1\r\n{ k : s1:} }", Dict{{"k", "}"}}},
+      {"CROUT1\ni42\n", 42},
+      {"CROUT1\nf-2.5e3 ", -2500.0},
+  };
+  for (const auto& [text, expected] : cases) {
+    StallingInput in(text);
+    CroutReader reader(in);
+    const std::optional<Value> value = reader.next();
+    EXPECT_EQ(in.stalls(), 0) << text;
+    ASSERT_TRUE(value.has_value()) << text;
+    EXPECT_EQ(*value, expected) << text;
+  }
 }
 
 // When the document really is cut off, the reader still says where.
