@@ -46,7 +46,7 @@ status=0
 before=$(ls "$fuzz_dir/corpus/$target" | wc -l)
 "$binary" "${common[@]}" -merge=1 "$fuzz_dir/corpus/$target" "$work/new" >"$work/merge.log" 2>&1
 after=$(ls "$fuzz_dir/corpus/$target" | wc -l)
-echo "fuzz.sh: corpus/$target: $before -> $after inputs"
+echo "fuzz.sh: corpus/$target: $before -> $after inputs (review with git status; keep the checked-in corpus small)"
 
 found=0
 for crash in "$work/crashes"/*; do
