@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --runtime  only what the built binaries need to run
 #   scripts/install-deps.sh --bench    also the peers the benchmarks compare against
+#   scripts/install-deps.sh --clang    also clang 14 and its runtimes (sanitizers, libFuzzer)
 set -euo pipefail
 
 build_packages=(
@@ -13,13 +14,15 @@ build_packages=(
   procps
 )
 bench_packages=(redis-server redis-tools)
+clang_packages=(clang-14 libclang-rt-14-dev)
 runtime_packages=(libspdlog1.10 libfmt9)
 
 case "${1:-}" in
   --runtime) wanted=("${runtime_packages[@]}") ;;
   --bench) wanted=("${build_packages[@]}" "${bench_packages[@]}") ;;
+  --clang) wanted=("${build_packages[@]}" "${clang_packages[@]}") ;;
   "") wanted=("${build_packages[@]}") ;;
-  *) echo "usage: $0 [--runtime|--bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--runtime|--bench|--clang]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -2,10 +2,15 @@
 # Builds everything and runs every test.
 #   scripts/test.sh              Release build in build/
 #   scripts/test.sh --sanitize   ASan + UBSan build in build-sanitize/ (any report fails)
+#   scripts/test.sh --clang      clang 14 + libstdc++ build in build-clang/ (no benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-"$PWD/scripts/install-deps.sh"
+if [[ "${1:-}" == "--clang" ]]; then
+  "$PWD/scripts/install-deps.sh" --clang
+else
+  "$PWD/scripts/install-deps.sh"
+fi
 
 build_dir=build
 cmake_args=(-DCMAKE_BUILD_TYPE=Release)
@@ -14,6 +19,12 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCROUS_SANITIZE=ON -DCROUS_BUILD_BENCH=OFF)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+elif [[ "${1:-}" == "--clang" ]]; then
+  build_dir=build-clang
+  cmake_args=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCROUS_BUILD_BENCH=OFF)
+elif [[ -n "${1:-}" ]]; then
+  echo "usage: $0 [--sanitize|--clang]" >&2
+  exit 2
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)

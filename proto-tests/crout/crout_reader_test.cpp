@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "crous/crout.hpp"
 #include "crous/stream.hpp"
@@ -200,6 +202,174 @@ TEST(CroutStreamReader, CutOffDocumentIsTruncated) {
   } catch (const DecodeError& e) {
     EXPECT_EQ(e.code(), ErrorCode::truncated) << e.what();
     EXPECT_NE(e.message().find("line 4, column 15"), std::string::npos) << e.message();
+  }
+}
+
+// About 80 KB of CROUT: two documents with every kind of value, token keys,
+// strings holding separators and newlines, comments, then a root number.
+std::string large_stream() {
+  List records;
+  for (int i = 0; i < 700; ++i) {
+    records.push_back(Dict{{"id", i},
+                           {"name", "user " + std::to_string(i) + ", {x} [y] // not a comment\n"},
+                           {"ratio", i / 7.0},
+                           {"blob", Bytes{0xde, 0xad, static_cast<std::uint8_t>(i)}},
+                           {"pair", Tuple{nullptr, i % 2 == 0}},
+                           {"tagged", Tagged(90, List{i, -i})}});
+  }
+  const Value value(std::move(records));
+  return to_crout(value) + "\n// between documents\n" + to_crout(value, CroutStyle::pretty) + "\nCROUT1\ni-1234567";
+}
+
+// Regression: the reader re-parsed the document from its start after every
+// short read, so a document arriving one byte per read cost time quadratic
+// in its size (21.7 s for 79 KB). It now parses a document only once it may
+// be whole; bench/crout_bench.cpp measures the speed.
+TEST(CroutStreamReader, OneBytePerReadParsesEachDocumentAboutOnce) {
+  const std::string text = large_stream();
+  ASSERT_GT(text.size(), 80'000u);
+  const std::vector<Value> expected = read_all(text);
+  ASSERT_EQ(expected.size(), 3u);
+  EXPECT_EQ(expected[2], Value(-1234567));
+  for (const std::size_t chunk : {1, 2, 16, 4096}) {
+    test::ChunkedInput in(text, chunk);
+    CroutReader reader(in);
+    std::vector<Value> got;
+    while (auto v = reader.next()) got.push_back(std::move(*v));
+    EXPECT_EQ(got, expected) << chunk;
+    // Each document is parsed once when whole; before the fix this was
+    // thousands of times the stream's size.
+    EXPECT_LE(reader.parsed_bytes(), text.size()) << chunk;
+  }
+}
+
+TEST(CroutStreamReader, OneBytePerReadGivesTheSameFluxAndText) {
+  const std::string text = large_stream();
+  std::vector<Bytes> expected_flux;
+  std::vector<std::string> expected_text;
+  {
+    test::ChunkedInput in(text, 1 << 20);
+    CroutReader reader(in);
+    Bytes flux;
+    while (reader.next_flux(flux)) expected_flux.push_back(std::exchange(flux, {}));
+  }
+  {
+    test::ChunkedInput in(text, 1 << 20);
+    CroutReader reader(in);
+    while (auto t = reader.next_text()) expected_text.emplace_back(*t);
+  }
+  ASSERT_EQ(expected_flux.size(), 3u);
+  test::ChunkedInput flux_in(text, 1);
+  CroutReader flux_reader(flux_in);
+  for (const Bytes& want : expected_flux) {
+    Bytes flux;
+    ASSERT_TRUE(flux_reader.next_flux(flux));
+    EXPECT_EQ(flux, want);
+  }
+  Bytes rest;
+  EXPECT_FALSE(flux_reader.next_flux(rest));
+  EXPECT_LE(flux_reader.parsed_bytes(), text.size());
+  test::ChunkedInput text_in(text, 1);
+  CroutReader text_reader(text_in);
+  for (const std::string& want : expected_text) EXPECT_EQ(text_reader.next_text(), want);
+  EXPECT_FALSE(text_reader.next_text().has_value());
+}
+
+// Hands out its text one byte per read; reading past the end counts as
+// blocking, as a read on an idle interactive pipe would.
+class StallingInput final : public InputStream {
+ public:
+  explicit StallingInput(std::string_view text) : text_(text) {}
+  std::size_t read(std::uint8_t* dst, std::size_t) override {
+    if (pos_ == text_.size()) {
+      ++stalls_;
+      return 0;
+    }
+    *dst = static_cast<std::uint8_t>(text_[pos_++]);
+    return 1;
+  }
+  int stalls() const { return stalls_; }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  int stalls_ = 0;
+};
+
+// Someone typing documents into `crous-echo` gets each answer as soon as the
+// document is complete: the reader must not wait for input beyond it (a root
+// number needs the one byte after it, which tells it the number has ended).
+TEST(CroutStreamReader, ReturnsEachDocumentWithoutWaitingForMore) {
+  const std::vector<std::pair<std::string, Value>> cases{
+      {"CROUT1\nN", nullptr},
+      {"CROUT1\n@ a=key\n{a:[i1 , (T , F)] , s2:bc:b2:00ff}", Dict{{"key", List{1, Tuple{true, false}}}, {"bc", Bytes{0x00, 0xff}}}},
+      {"// comment\nCROUT1\n#90:[s3:x,] , s0:]", Tagged(90, List{"x,]", ""})},
+      {"CROUT1\r\n{ k : s1:} }", Dict{{"k", "}"}}},
+      {"CROUT1\ni42\n", 42},
+      {"CROUT1\nf-2.5e3 ", -2500.0},
+  };
+  for (const auto& [text, expected] : cases) {
+    StallingInput in(text);
+    CroutReader reader(in);
+    const std::optional<Value> value = reader.next();
+    EXPECT_EQ(in.stalls(), 0) << text;
+    ASSERT_TRUE(value.has_value()) << text;
+    EXPECT_EQ(*value, expected) << text;
+  }
+}
+
+// When the document really is cut off, the reader still says where.
+TEST(CroutStreamReader, OneBytePerReadReportsTheSameErrors) {
+  for (const std::string& text : {"CROUT1\n[i1 , s3:ab"s, "CROUT1\n{a:i1 , b}"s, "CROUT1\nN\nCROUT1\n/x"s, "CROUT1\n[s2:\xff\xff , i1]\n"s}) {
+    std::string whole;
+    std::string trickled;
+    try {
+      read_all(text);
+    } catch (const DecodeError& e) {
+      whole = e.what();
+    }
+    try {
+      read_all(text, 1);
+    } catch (const DecodeError& e) {
+      trickled = e.what();
+    }
+    EXPECT_FALSE(whole.empty()) << text;
+    EXPECT_EQ(trickled, whole) << text;
+  }
+}
+
+// Regressions found by the crout_reader fuzz target: how the reads cut the
+// stream must not change which error is reported. A document longer than
+// the limit is refused as such before the parser reaches a later syntax
+// error, and a length whose digits straddle two reads is judged on all of
+// them (invalid_value past 64 bits, not limit_exceeded on the first few).
+TEST(CroutStreamReader, ErrorsDoNotDependOnHowTheStreamIsCut) {
+  struct Case {
+    std::string text;
+    std::size_t limit;
+    ErrorCode code;
+    std::size_t offset;
+  };
+  const std::vector<Case> cases{
+      {"CROUT1\n// a comment\n@ a=name\n, fnan]", 8, ErrorCode::limit_exceeded, 0},
+      {"CROUT1\n{s2:id:i1 , s4:name:s" + std::string(60, '7') + ":x}", 16u << 20, ErrorCode::invalid_value, 28},
+      {"CROUT1\n[s" + std::string(9, '9') + ":x]", 16u << 20, ErrorCode::limit_exceeded, 9},
+  };
+  for (const Case& c : cases) {
+    Limits limits;
+    limits.max_record_bytes = c.limit;
+    for (const std::size_t chunk : {1, 2, 3, 5, 1 << 20}) {
+      test::ChunkedInput in(c.text, chunk);
+      CroutReader reader(in, limits);
+      try {
+        while (reader.next()) {
+        }
+        ADD_FAILURE() << "accepted " << c.text;
+      } catch (const DecodeError& e) {
+        EXPECT_EQ(e.code(), c.code) << c.text << " / " << chunk << ": " << e.what();
+        EXPECT_EQ(e.offset(), c.offset) << c.text << " / " << chunk << ": " << e.what();
+      }
+    }
   }
 }
 

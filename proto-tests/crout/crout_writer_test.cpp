@@ -2,6 +2,8 @@
 // pretty layout.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -28,6 +30,31 @@ TEST(CroutWriter, FloatsUseTheShortestRoundTripForm) {
   EXPECT_EQ(body(std::numeric_limits<double>::infinity()), "finf");
   EXPECT_EQ(body(-std::numeric_limits<double>::infinity()), "f-inf");
   EXPECT_EQ(body(std::numeric_limits<double>::quiet_NaN()), "fnan");
+}
+
+double double_from_bits(std::uint64_t bits) {
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+}
+
+// Regression: the writer used to leave the spelling of NaN to std::to_chars,
+// and libc++ spells a negative signalling NaN "-nan(snan)", which the reader
+// refuses. Every NaN, whatever its sign and payload, is written "fnan".
+TEST(CroutWriter, EveryNanIsWrittenAsNanWhateverItsSignAndPayload) {
+  for (const std::uint64_t bits : {0x7ff8000000000000ull, 0xfff8000000000000ull, 0x7ff0000000000001ull, 0xfff000000000000full,
+                                   0x7fffffffffffffffull, 0xffffffffffffffffull}) {
+    const double nan = double_from_bits(bits);
+    ASSERT_TRUE(std::isnan(nan));
+    EXPECT_EQ(body(nan), "fnan") << std::hex << bits;
+    EXPECT_EQ(body(nan, CroutStyle::pretty), "fnan") << std::hex << bits;
+    EXPECT_TRUE(std::isnan(parse_crout(to_crout(nan)).as_float())) << std::hex << bits;
+  }
+  // The FLUX record of the report: a float with the bits fff000000000000f.
+  const Bytes flux{0x46, 0x4c, 0x55, 0x58, 0x01, 0x00, 0x04, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0, 0xff};
+  const std::string text = flux_to_crout(flux);
+  EXPECT_EQ(text, "CROUT1\nfnan");
+  EXPECT_TRUE(std::isnan(decode_flux(crout_to_flux(text)).as_float()));
 }
 
 TEST(CroutWriter, ScalarsAndContainers) {

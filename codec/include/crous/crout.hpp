@@ -18,6 +18,7 @@
 // through the token table (so a short token cannot blow up into gigabytes).
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,9 @@ namespace crous {
 
 class InputStream;
 class OutputStream;
+namespace detail {
+class CroutFramer;
+}
 
 // A place in CROUT text: byte offset, 1-based line and byte column.
 struct TextPosition {
@@ -69,10 +73,14 @@ void flux_to_crout(ByteView flux, OutputStream& out, CroutStyle style = CroutSty
 // Reads CROUT documents that follow each other on a stream (each starts with
 // CROUT1; whitespace and comments may separate them). Memory is bounded by
 // the largest document (<= max_record_bytes). Error offsets and line numbers
-// count from the start of the stream.
+// count from the start of the stream. Work is linear in the bytes read
+// however the stream chunks them: a document is parsed once it may be
+// whole, not after every read.
 class CroutReader {
  public:
   explicit CroutReader(InputStream& in, const Limits& limits = {});
+  CroutReader(CroutReader&&) noexcept;
+  ~CroutReader();
 
   // The next document as a value, or nullopt at a clean end of stream.
   std::optional<Value> next();
@@ -83,22 +91,36 @@ class CroutReader {
   std::optional<std::string_view> next_text();
   // Stream offset of the document most recently returned.
   std::uint64_t document_offset() const noexcept { return document_offset_; }
+  // Bytes the parser went over so far, every attempt counted (a document is
+  // parsed again when it turns out to be cut off). Stays within a small
+  // multiple of the bytes read; tests check that.
+  std::uint64_t parsed_bytes() const noexcept { return parsed_bytes_; }
 
  private:
   // `parse(text, start, origin)` parses one document with a fresh sink and
   // says where it ended; it is retried with more input when that was cut off.
   template <class Parse>
   bool read_document(Parse parse);
+  bool worth_parsing();
+  [[noreturn]] void fail_too_long(std::size_t document_start) const;
   bool skip_to_document();
   bool read_more();
+  void read_some();
   void drop_consumed();
 
   InputStream& in_;
   Limits limits_;
   std::string buffer_;
+  std::unique_ptr<std::uint8_t[]> chunk_;  // what one read delivers, appended to buffer_
   std::size_t pos_ = 0;  // start of the unread part of buffer_
   TextPosition origin_;  // where buffer_[0] sits in the stream
   std::uint64_t document_offset_ = 0;
+  std::uint64_t parsed_bytes_ = 0;
+  // Says when the document may be whole. Should it ever call a cut-off
+  // document whole, the reader stops trusting it for that document and
+  // reads until the unread part has doubled before parsing again.
+  std::unique_ptr<detail::CroutFramer> framer_;
+  bool trust_framer_ = true;
   bool eof_ = false;
 };
 

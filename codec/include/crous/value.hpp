@@ -36,6 +36,11 @@ struct ValueAccess;  // codec-internal fast paths (decoder, encoder)
 using Bytes = std::vector<std::uint8_t>;
 
 // Ordered sequence. List and Tuple hold the same thing but are distinct kinds.
+//
+// Member functions that touch items_ are defined after Value, at the end of
+// this header: clang 14 with libstdc++ 12 instantiates the (constexpr in
+// C++20) std::vector<Value> members named in an in-class body right away,
+// while Value is still incomplete, and fails.
 template <class Tag>
 class Sequence {
  public:
@@ -45,16 +50,16 @@ class Sequence {
 
   Sequence() = default;
   Sequence(std::initializer_list<Value> items);
-  explicit Sequence(std::vector<Value> items) noexcept : items_(std::move(items)) {}
+  explicit Sequence(std::vector<Value> items) noexcept;
 
-  std::size_t size() const noexcept { return items_.size(); }
-  bool empty() const noexcept { return items_.empty(); }
-  Value& operator[](std::size_t i) { return items_[i]; }
-  const Value& operator[](std::size_t i) const { return items_[i]; }
+  std::size_t size() const noexcept;
+  bool empty() const noexcept;
+  Value& operator[](std::size_t i);
+  const Value& operator[](std::size_t i) const;
   const Value& at(std::size_t i) const;
   Value& at(std::size_t i);
   void push_back(Value v);
-  void reserve(std::size_t n) { items_.reserve(n); }
+  void reserve(std::size_t n);
   iterator begin() noexcept { return items_.begin(); }
   iterator end() noexcept { return items_.end(); }
   const_iterator begin() const noexcept { return items_.begin(); }
@@ -91,9 +96,10 @@ class Dict {
   Dict& operator=(Dict&&) noexcept = default;
   ~Dict();
 
-  std::size_t size() const noexcept { return entries_.size(); }
-  bool empty() const noexcept { return entries_.empty(); }
-  void reserve(std::size_t n) { entries_.reserve(n); }
+  // Defined after Value, like Sequence's members (clang 14 + libstdc++ 12).
+  std::size_t size() const noexcept;
+  bool empty() const noexcept;
+  void reserve(std::size_t n);
 
   const Value* find(std::string_view key) const noexcept;
   Value* find(std::string_view key) noexcept;
@@ -274,8 +280,40 @@ void from_crous(const Value& in, std::string& out);
 void from_crous(const Value& in, Bytes& out);
 void from_crous(const Value& in, Value& out);
 
+inline std::size_t Dict::size() const noexcept {
+  return entries_.size();
+}
+inline bool Dict::empty() const noexcept {
+  return entries_.empty();
+}
+inline void Dict::reserve(std::size_t n) {
+  entries_.reserve(n);
+}
+
 template <class Tag>
 Sequence<Tag>::Sequence(std::initializer_list<Value> items) : items_(items) {}
+template <class Tag>
+Sequence<Tag>::Sequence(std::vector<Value> items) noexcept : items_(std::move(items)) {}
+template <class Tag>
+std::size_t Sequence<Tag>::size() const noexcept {
+  return items_.size();
+}
+template <class Tag>
+bool Sequence<Tag>::empty() const noexcept {
+  return items_.empty();
+}
+template <class Tag>
+Value& Sequence<Tag>::operator[](std::size_t i) {
+  return items_[i];
+}
+template <class Tag>
+const Value& Sequence<Tag>::operator[](std::size_t i) const {
+  return items_[i];
+}
+template <class Tag>
+void Sequence<Tag>::reserve(std::size_t n) {
+  items_.reserve(n);
+}
 template <class Tag>
 void Sequence<Tag>::push_back(Value v) {
   items_.push_back(std::move(v));

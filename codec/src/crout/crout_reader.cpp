@@ -3,6 +3,7 @@
 
 #include "crous/crout.hpp"
 #include "crous/stream.hpp"
+#include "crout/crout_framer.hpp"
 #include "crout/crout_parser.hpp"
 #include "crout/events.hpp"
 #include "crout/flux_emitter.hpp"
@@ -29,7 +30,10 @@ Parsed parse_one(Sink& sink, std::string_view text, std::size_t start, const Lim
 
 }  // namespace
 
-CroutReader::CroutReader(InputStream& in, const Limits& limits) : in_(in), limits_(limits) {}
+CroutReader::CroutReader(InputStream& in, const Limits& limits)
+    : in_(in), limits_(limits), chunk_(std::make_unique_for_overwrite<std::uint8_t[]>(read_chunk)), framer_(std::make_unique<detail::CroutFramer>(limits)) {}
+CroutReader::CroutReader(CroutReader&&) noexcept = default;
+CroutReader::~CroutReader() = default;
 
 std::optional<Value> CroutReader::next() {
   detail::ValueBuilder builder;
@@ -72,18 +76,53 @@ std::optional<std::string_view> CroutReader::next_text() {
 template <class Parse>
 bool CroutReader::read_document(Parse parse) {
   for (;;) {
+    if (!eof_ && !worth_parsing()) {
+      read_more();
+      continue;
+    }
     if (!skip_to_document()) return false;
+    const std::size_t start = pos_;
     try {
       const Parsed parsed = parse(std::string_view(buffer_), pos_, origin_);
-      // A number at the very end of what has arrived may still grow.
-      if (parsed.end == buffer_.size() && parsed.root_is_number && !eof_ && read_more()) continue;
+      parsed_bytes_ += parsed.end - start;
+      // A number at the very end of what has arrived may still grow (the
+      // framer never says so, but the doubling fallback can end there).
+      if (parsed.end == buffer_.size() && parsed.root_is_number && !eof_) {
+        trust_framer_ = false;
+        read_more();
+        continue;
+      }
       document_offset_ = origin_.offset + pos_;
       pos_ = parsed.end;
+      framer_->restart(pos_);
+      trust_framer_ = true;
       return true;
     } catch (const DecodeError& error) {
-      if (error.code() != ErrorCode::truncated || eof_ || !read_more()) throw;
+      if (error.code() != ErrorCode::truncated || eof_) throw;
+      parsed_bytes_ += buffer_.size() - start;
+      trust_framer_ = false;
+      read_more();
     }
   }
+}
+
+// Whether what has arrived may hold the whole next document. While it
+// cannot, whitespace and comments before the document are marked consumed
+// so a long run of them does not pile up in the buffer.
+bool CroutReader::worth_parsing() {
+  if (!trust_framer_) return true;
+  switch (framer_->scan(std::string_view(buffer_))) {
+    case detail::CroutFramer::Verdict::ready: return true;
+    case detail::CroutFramer::Verdict::too_long: fail_too_long(framer_->skippable_end());
+    case detail::CroutFramer::Verdict::need_more: break;
+  }
+  pos_ = std::max(pos_, framer_->skippable_end());
+  return false;
+}
+
+void CroutReader::fail_too_long(std::size_t document_start) const {
+  detail::TextCursor(buffer_, document_start, origin_)
+      .fail(ErrorCode::limit_exceeded, document_start, "document longer than the record limit of " + std::to_string(limits_.max_record_bytes) + " bytes");
 }
 
 // Moves past whitespace and comments before the next document; false at a
@@ -97,8 +136,8 @@ bool CroutReader::skip_to_document() {
         pos_ = cursor.pos();
         return true;
       }
-    } catch (const DecodeError&) {
-      if (eof_) throw;  // a lone '/' at the very end
+    } catch (const DecodeError& error) {
+      if (eof_ || error.code() != ErrorCode::truncated) throw;  // truncated: a lone '/' at the end so far
     }
     if (eof_) return false;
     // A comment may continue in the next chunk; only whole lines are done with.
@@ -108,33 +147,40 @@ bool CroutReader::skip_to_document() {
   }
 }
 
-// Reads at least until the unread part has doubled (so re-parsing a long,
-// slowly arriving document costs linear time overall), or until the source
-// has nothing more right now, or end of stream. False when nothing changed.
+// Reads once; while the framer is not trusted, reads until the unread part
+// has doubled instead (so re-parsing a long, slowly arriving document costs
+// linear time overall) or to the end of the stream. False at end of stream.
 bool CroutReader::read_more() {
   if (eof_) return false;
   drop_consumed();
+  if (trust_framer_) {
+    read_some();  // the framer watches the limit
+    return true;
+  }
   const std::size_t pending = buffer_.size() - pos_;
-  if (pending > limits_.max_record_bytes) {
-    detail::TextCursor(buffer_, pos_, origin_)
-        .fail(ErrorCode::limit_exceeded, pos_, "document longer than the record limit of " + std::to_string(limits_.max_record_bytes) + " bytes");
-  }
+  if (pending > limits_.max_record_bytes) fail_too_long(pos_);
   const std::size_t target = std::max(pending * 2, pending + read_chunk);
-  while (buffer_.size() - pos_ < target) {
-    const std::size_t old_size = buffer_.size();
-    buffer_.resize(old_size + read_chunk);
-    const std::size_t got = in_.read(reinterpret_cast<std::uint8_t*>(buffer_.data() + old_size), read_chunk);
-    buffer_.resize(old_size + got);
-    if (got == 0) eof_ = true;
-    if (got < read_chunk) break;
-  }
+  while (!eof_ && buffer_.size() - pos_ < target) read_some();
   return true;
+}
+
+// One read, appended to the buffer. Reading into chunk_ (never zero-filled)
+// rather than into buffer_ grown by a whole chunk keeps a 1-byte read from
+// costing a 64 KiB fill.
+void CroutReader::read_some() {
+  const std::size_t got = in_.read(chunk_.get(), read_chunk);
+  if (got == 0) {
+    eof_ = true;
+    return;
+  }
+  buffer_.append(reinterpret_cast<const char*>(chunk_.get()), got);
 }
 
 void CroutReader::drop_consumed() {
   if (pos_ < read_chunk || pos_ < buffer_.size() / 2) return;
   origin_ = detail::advance_origin(origin_, std::string_view(buffer_).substr(0, pos_));
   buffer_.erase(0, pos_);
+  framer_->shift(pos_);
   pos_ = 0;
 }
 

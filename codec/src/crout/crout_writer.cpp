@@ -1,6 +1,7 @@
 #include "crout/crout_writer.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include "crous/stream.hpp"
 #include "crout/hex.hpp"
@@ -43,12 +44,21 @@ void CroutWriter::integer(std::int64_t n) {
   put_number(n);
 }
 
-// std::to_chars gives the shortest text that reads back to the same double,
-// and spells the specials inf, -inf, nan, -nan and -0 as CROUT wants them.
+// std::to_chars gives the shortest text that reads back to the same double
+// (and "-0" for -0.0), but how it spells NaN and the infinities is up to the
+// standard library: libc++ writes "nan(snan)" or "-nan(ind)", which no CROUT
+// reader accepts. So the specials are written here. Every NaN becomes "nan"
+// (CROUT has one NaN; its sign and payload are not kept).
 void CroutWriter::floating(double d) {
   before_value();
-  out_ += 'f';
-  put_number(d);
+  if (std::isnan(d)) {
+    out_ += "fnan";
+  } else if (std::isinf(d)) {
+    out_ += d < 0 ? "f-inf" : "finf";
+  } else {
+    out_ += 'f';
+    put_number(d);
+  }
 }
 
 void CroutWriter::string(std::string_view s) {
