@@ -76,7 +76,7 @@ TEST(CroutWriter, KeysSeenOnceAreNotTokenised) {
 
 TEST(CroutWriter, OnlyTheFirst55DistinctKeysAreCounted) {
   Dict first;
-  for (int i = 0; i < 55; ++i) first.insert_or_assign("k" + std::to_string(i), i);
+  for (int i = 0; i < 55; ++i) first.insert_or_assign(std::string(1, 'k').append(std::to_string(i)), i);
   // "late" is the 56th distinct key: however often it repeats, it is never tracked.
   List records{Value(first)};
   for (int i = 0; i < 5; ++i) records.push_back(Dict{{"late", i}, {"k0", i}});
