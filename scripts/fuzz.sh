@@ -7,7 +7,7 @@
 #   - minimizes every crash into proto-tests/fuzz/regressions/TARGET/, which
 #     CI and every test build replay (commit it with the fix).
 # Targets: flux_decode document_vs_value scanner_vs_decoder crout_parse
-#          flux_to_crout lazy_reader crout_reader
+#          flux_to_crout lazy_reader crout_reader connection_input
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
