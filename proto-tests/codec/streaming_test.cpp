@@ -112,6 +112,36 @@ TEST(StreamingWriter, TenMillionItemsInConstantMemoryThenLazyReadBack) {
   }
 }
 
+// The offset of invalid UTF-8 in a dict key counts the key's length varint
+// at its real size: a 200-byte key has a 2-byte length (it was taken as 1).
+TEST(LazyReader, InvalidUtf8InALongKeyIsReportedWhereTheDecoderReportsIt) {
+  for (std::size_t key_size : {5u, 127u, 128u, 200u, 20'000u}) {
+    std::string key(key_size, 'k');
+    Bytes data = encode_flux(Value(Dict{{key, 1}}));
+    // The key's bytes end just before its value's two bytes (tag, int).
+    const std::size_t key_start = data.size() - 2 - key_size;
+    data[key_start + key_size / 2] = 0xFF;
+    std::uint64_t expected = 0;
+    try {
+      decode_flux(data);
+      FAIL() << "decoder accepted invalid UTF-8";
+    } catch (const DecodeError& e) {
+      ASSERT_EQ(e.code(), ErrorCode::invalid_utf8);
+      expected = e.offset();
+    }
+    EXPECT_EQ(expected, key_start + key_size / 2) << key_size;
+    MemoryInputStream in(data);
+    LazyReader reader(in);
+    try {
+      reader.next_entry();
+      FAIL() << "lazy reader accepted invalid UTF-8";
+    } catch (const DecodeError& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_utf8) << key_size;
+      EXPECT_EQ(e.offset(), expected) << "key of " << key_size << " bytes";
+    }
+  }
+}
+
 TEST(LazyReader, DictEntriesAndErrors) {
   Bytes data = encode_flux(Value(Dict{{"a", 1}, {"b", List{2, 3}}}));
   MemoryInputStream in(data);
