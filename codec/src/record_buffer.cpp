@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -62,7 +63,9 @@ std::size_t RecordBuffer::capacity_after(std::size_t more) const noexcept {
   if (needed <= capacity_) return capacity_;
   // Doubling keeps appends amortised O(1); the bound keeps one record's
   // buffer from reaching twice the record limit.
-  const std::size_t bound = limits_.max_record_bytes + read_chunk;
+  // Saturating: an embedder may set max_record_bytes near SIZE_MAX for "no limit".
+  const std::size_t bound = limits_.max_record_bytes > SIZE_MAX - read_chunk ? SIZE_MAX
+                                                                             : limits_.max_record_bytes + read_chunk;
   std::size_t grown = std::max(kMinCapacity, capacity_ * 2);
   if (grown > bound) grown = bound;
   return std::max(grown, needed);

@@ -494,6 +494,12 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
         if (b & 0x80) {
           if (varint_bytes_ == max_varint_bytes)
             return fail(ErrorCode::varint_too_long, item_start_, "varint longer than 10 bytes", used());
+          // A continuation bit promises one more byte: a record already at
+          // the limit cannot have it (the decoder refuses it here too).
+          if (pos_ + outstanding_ + 1 > limits_.max_record_bytes) {
+            ++outstanding_;  // so the message counts that byte
+            goto too_large;
+          }
           break;
         }
         switch (varint_use_) {

@@ -118,6 +118,45 @@ TEST(SlowClients, TheRecordTimeoutFiresWhateverTheIdleTimeout) {
   EXPECT_EQ(server.server().stats().record_timeouts, 1u);
 }
 
+// The clock is per record: a client streaming records for much longer than
+// record_timeout, in writes that never end on a record boundary (so the
+// server always holds the start of the next one), is never timed out.
+TEST(SlowClients, ASteadyStreamOfRecordsNeverTimesOut) {
+  auto options = test_options();
+  options.record_timeout = 500ms;
+  TestServer server(options);
+  Client c(server.port());
+  // Small answers (ping), so the client's reading keeps up and backpressure
+  // (which stops the clock) never sets in.
+  const Bytes record = encode_flux(Dict{{"op", "ping"}, {"pad", std::string(3000, 'p')}});
+  Bytes stream;
+  for (int i = 0; i < 2000; ++i) stream.insert(stream.end(), record.begin(), record.end());
+  std::size_t answered = 0;
+  std::size_t at = 0;
+  const auto until = std::chrono::steady_clock::now() + 1500ms;
+  while (std::chrono::steady_clock::now() < until && at < stream.size()) {
+    // One byte more than a record: a piece ends on a record boundary only
+    // after a record's size in pieces, far beyond this test.
+    const std::size_t piece = std::min<std::size_t>(record.size() + 1, stream.size() - at);
+    c.send_bytes(stream.data() + at, piece);
+    at += piece;
+    Value v;
+    while (c.next(v, 0ms) == Client::Next::record) {
+      ASSERT_EQ(error_code_of(v), "") << v;
+      ++answered;
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  const std::size_t sent = at / record.size();
+  Value v;
+  while (answered < sent && c.next(v, 5s) == Client::Next::record) {
+    ASSERT_EQ(error_code_of(v), "") << v;
+    ++answered;
+  }
+  EXPECT_EQ(answered, sent);
+  EXPECT_EQ(server.server().stats().record_timeouts, 0u);
+}
+
 TEST(SlowClients, ARecordArrivingSlowlyButInTimeIsServed) {
   auto options = test_options();
   options.record_timeout = 3s;
@@ -156,6 +195,12 @@ TEST(SlowClients, ConnectionsPerAddressAreBounded) {
 
 TEST(SlowClients, AcceptFailuresAreLoggedOncePerTenSecondsAndServiceRecovers) {
   raise_open_file_limit();
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer runtimes need descriptors of their own (UBSan's vptr check
+  // validates memory through a pipe): with the server's exhausted on purpose
+  // they report false errors and stop it. The plain build runs this test.
+  GTEST_SKIP() << "needs a server whose runtime does not open files while descriptors are exhausted";
+#endif
   // 64 descriptors: the server's own few plus ~50 connections.
   ServerProcess proc({"--port", "0", "--threads", "1"}, "crous-server", 64);
   std::vector<std::unique_ptr<Client>> clients;

@@ -59,6 +59,12 @@ void InputBudget::wake_waiters() {
   for (Holder* h : woken) h->budget_available();
 }
 
+bool InputBudget::evicting(Holder& holder) const {
+  std::lock_guard lock(mutex_);
+  auto it = holders_.find(&holder);
+  return it != holders_.end() && it->second.evicting;
+}
+
 std::size_t InputBudget::used() const {
   std::lock_guard lock(mutex_);
   return used_;

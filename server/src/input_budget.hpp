@@ -45,6 +45,9 @@ class InputBudget {
   // read's tail) triggers evictions like admit() does.
   void hold(Holder& holder, std::size_t bytes);
 
+  // True while `holder` has been asked to give up memory and still holds it.
+  bool evicting(Holder& holder) const;
+
   std::size_t used() const;
   std::size_t limit() const noexcept { return limit_; }
   std::uint64_t evictions() const;

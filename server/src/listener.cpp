@@ -108,7 +108,7 @@ void Listener::admit(tcp::socket socket, Shard& shard) {
   core_.stats.add(Counter::connections_open);
   core_.stats.add(Counter::connections_total);
   auto session = std::make_shared<Session>(std::move(socket), shard, core_);
-  if (per_ip != 0 && !ec) session->counted_per_ip();
+  if (per_ip != 0 && !ec) session->counted_per_ip(address);
   asio::post(shard.ctx, [session] { session->start(); });
 }
 

@@ -4,8 +4,9 @@ namespace crous::server::detail {
 
 namespace {
 // A written buffer bigger than this goes back to the allocator instead of
-// being kept for the next batch.
-constexpr std::size_t kKeepSpare = 64 * 1024;
+// being kept for the next batch: a pipelined batch of small responses fits,
+// and an idle connection never keeps more than this.
+constexpr std::size_t kKeepSpare = 16 * 1024;
 }  // namespace
 
 Bytes& OutputQueue::tail() {

@@ -84,6 +84,12 @@ struct Server::Impl {
         options.max_connections, options.max_record_bytes, options.max_depth, options.high_watermark,
         budget.limit(), options.idle_timeout.count(), options.record_timeout.count(), options.write_timeout.count(),
         options.drain_timeout.count());
+    // One record can need its old and its new buffer while it grows: a budget
+    // below two records' worth refuses some records the limit allows.
+    if (budget.limit() < 2 * (options.max_record_bytes + RecordBuffer::read_chunk))
+      spdlog::warn("max_buffered_bytes ({}) is less than twice max_record_bytes ({}): records near the limit may be "
+                   "refused with server_busy even when they arrive alone",
+                   budget.limit(), options.max_record_bytes);
     for (auto& shard : shards) threads.emplace_back([ctx = &shard->ctx] { ctx->run(); });
   }
 
@@ -117,8 +123,12 @@ struct Server::Impl {
     });
     if (stats.get(detail::Counter::connections_open) == 0) drain_timer->cancel();
     // From now on each io_context returns from run() once its last session
-    // (and the drain timer) is gone.
-    for (auto& guard : guards) guard.reset();
+    // (and the drain timer) is gone. Posted, so that an accept completion
+    // already queued on shard 0 runs first: the session it admits is then
+    // posted to its shard before that shard may stop.
+    asio::post(shards.front()->ctx, [this] {
+      for (auto& guard : guards) guard.reset();
+    });
   }
 
   // A copy: closing a session removes it from the map.

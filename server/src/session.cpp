@@ -72,7 +72,7 @@ void Session::start() {
   socket_.set_option(tcp::no_delay(true), ec);
   // Reads are attempted when the socket is readable and must not block.
   socket_.non_blocking(true, ec);
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = socket_.remote_endpoint(ec);  // for logs: a peer gone already has none
   if (!ec) {
     peer_address_ = ep.address();
     peer_port_ = ep.port();
@@ -87,6 +87,7 @@ void Session::start() {
 void Session::drain() {
   if (phase_ == Phase::closed || draining_) return;
   draining_ = true;
+  if (phase_ == Phase::lingering) linger_deadline_ = std::min(linger_deadline_, clock::now() + kDrainLinger);
   // The timer re-evaluates with the short quiet period.
   pull_timer(clock::now());
 }
@@ -123,7 +124,9 @@ void Session::maybe_read() {
 void Session::do_read() {
   reading_ = true;
   socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->guarded("read", [&] { self->on_readable(ec); });
+                     });
 }
 
 void Session::on_readable(const boost::system::error_code& ec) {
@@ -139,6 +142,7 @@ void Session::on_readable(const boost::system::error_code& ec) {
     const std::size_t grown = in_.capacity_after(RecordBuffer::read_chunk);
     if (grown != in_.capacity() && !core_.budget.admit(*this, grown)) {
       waiting_for_memory_ = true;
+      record_started_ = clock::now();  // the wait is ours, not the peer's
       return;
     }
   }
@@ -217,6 +221,7 @@ void Session::process_input() {
       return protocol_error(e);
     }
     if (!record) break;
+    record_started_ = {};  // the clock is per record: the next one starts its own
     handle_record(*record);
   }
   if (phase_ == Phase::serving && peer_eof_ && accepting_input()) {
@@ -296,21 +301,31 @@ void Session::offload(const Route& route, Value request, std::size_t request_byt
   }
   core_.workers.submit(this, [self = shared_from_this(), &route, request = std::move(request), slot,
                               request_bytes]() mutable {
-    HandlerOutcome outcome = call_handler(route, request);
     Bytes response;
+    bool failed = true;
     try {
-      encode_flux(outcome.response, response);
-    } catch (const std::exception& e) {
+      HandlerOutcome outcome = call_handler(route, request);
+      failed = outcome.failed;
+      try {
+        encode_flux(outcome.response, response);
+      } catch (const std::exception& e) {
+        response.clear();
+        encode_flux(error_record(codes::handler_error, std::string("response cannot be encoded: ") + e.what(),
+                                 &request),
+                    response);
+        failed = true;
+      }
+    } catch (const std::exception&) {
+      // Not even an error record could be made (out of memory): the empty
+      // response tells the session to give up on the connection.
       response.clear();
-      encode_flux(error_record(codes::handler_error, std::string("response cannot be encoded: ") + e.what(), &request),
-                  response);
-      outcome.failed = true;
     }
     // Read the executor before `self` is moved into the completion.
     auto executor = self->socket_.get_executor();
     asio::post(executor, [self = std::move(self), slot, response = std::move(response), request_bytes,
-                          failed = outcome.failed]() mutable {
-      self->on_offload_done(slot, std::move(response), request_bytes, failed);
+                          failed]() mutable {
+      self->guarded("offloaded response",
+                    [&] { self->on_offload_done(slot, std::move(response), request_bytes, failed); });
     });
   });
 }
@@ -319,6 +334,7 @@ void Session::on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_
   --pending_offloads_;
   offload_bytes_ -= request_bytes;
   if (phase_ == Phase::closed) return;
+  if (response.empty()) throw std::runtime_error("an offloaded response could not be made");
   std::erase_if(offload_deadlines_, [slot](const OffloadDeadline& d) { return d.slot == slot; });
   // A slot already answered by its timeout drops the late result.
   if (out_.fill(slot, std::move(response))) {
@@ -395,7 +411,7 @@ void Session::flush() {
   // client that reads slowly but steadily is never taken for a slow consumer.
   socket_.async_write_some(write_bufs_,
                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                             self->on_write(ec, n);
+                             self->guarded("write", [&] { self->on_write(ec, n); });
                            });
 }
 
@@ -448,7 +464,7 @@ void Session::close(const char* reason) {
   socket_.close(ignored);
   shard_.deadlines.cancel(*this);
   core_.stats.subtract(Counter::connections_open);
-  if (counted_per_ip_) core_.per_ip.remove(peer_address_);
+  if (counted_per_ip_) core_.per_ip.remove(*counted_per_ip_);
   spdlog::debug("connection closed: {} ({}): {} records, {} bytes in, {} bytes out", peer(), reason, total_records_,
                 total_in_, total_out_);
   auto self = shared_from_this();  // the shard's reference goes next
@@ -528,6 +544,26 @@ void Session::on_timer() {
   arm_timer(next_deadline(now));
 }
 
+// One connection's failure (an allocation that cannot be made, say) closes
+// that connection, not the server: exceptions stop here, at every entry
+// point from the event loop.
+template <class Step>
+void Session::guarded(const char* what, Step&& step) noexcept {
+  try {
+    step();
+  } catch (const std::exception& e) {
+    spdlog::error("connection {}: {} failed: {}; closing it", peer(), what, e.what());
+    close("internal error");
+  } catch (...) {
+    spdlog::error("connection {}: {} failed; closing it", peer(), what);
+    close("internal error");
+  }
+}
+
+void Session::on_deadline() {
+  guarded("timer", [&] { on_timer(); });
+}
+
 // ---- accounting ----
 
 void Session::publish_stats() noexcept {
@@ -542,7 +578,7 @@ void Session::publish_stats() noexcept {
 
 void Session::budget_evict() {
   asio::post(socket_.get_executor(), [weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->evict();
+    if (auto self = weak.lock()) self->guarded("eviction", [&] { self->evict(); });
   });
 }
 
@@ -550,7 +586,7 @@ void Session::budget_available() {
   asio::post(socket_.get_executor(), [weak = weak_from_this()] {
     if (auto self = weak.lock()) {
       self->waiting_for_memory_ = false;
-      self->pump();
+      self->guarded("resume", [&] { self->pump(); });
     }
   });
 }
@@ -559,13 +595,16 @@ void Session::budget_available() {
 // unfinished record: it gives its memory up and is closed, so the others
 // keep being served.
 void Session::evict() {
-  if (phase_ != Phase::serving) return;
+  // The request was posted: by now the session may have completed its
+  // record and given the memory back, and is no longer the one to close.
+  if (phase_ != Phase::serving || !core_.budget.evicting(*this)) return;
   const std::size_t held = in_.buffered();
   shard_.counters.add(Counter::server_busy);
-  spdlog::warn("input memory budget ({} bytes, max_buffered_bytes) exhausted; closing {}, which held the largest "
-               "unfinished record ({} bytes received)", core_.budget.limit(), peer(), held);
+  spdlog::warn("input memory budget ({} bytes, max_buffered_bytes) exhausted; closing {}, which held the most "
+               "buffered input ({} bytes)", core_.budget.limit(), peer(), held);
   end_input(codes::server_busy, "server busy: buffered input over max_buffered_bytes, and this connection held the "
-                                "largest unfinished record (" + std::to_string(held) + " bytes received)");
+                                "most of it (" + std::to_string(held) + " bytes of requests not yet answered, "
+                                "dropped)");
   waiting_for_memory_ = false;
   pump();
 }

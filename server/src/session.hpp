@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,9 +40,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   void force_close();
   // The listener counted this connection against max_connections_per_ip;
   // close() gives it back.
-  void counted_per_ip() noexcept { counted_per_ip_ = true; }
+  void counted_per_ip(const boost::asio::ip::address& address) { counted_per_ip_ = address; }
   // The earliest of this session's deadlines has come (from the shard's DeadlineQueue).
-  void on_timer();
+  void on_deadline();
 
  private:
   enum class Phase : std::uint8_t {
@@ -89,6 +90,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   clock::time_point next_deadline(clock::time_point now) const noexcept;
   void arm_timer(clock::time_point at);
   void pull_timer(clock::time_point at);
+  void on_timer();
+  template <class Step>
+  void guarded(const char* what, Step&& step) noexcept;
   // ---- accounting ----
   void publish_stats() noexcept;
   // InputBudget::Holder (called under the budget's lock, from any thread)
@@ -100,15 +104,15 @@ class Session final : public std::enable_shared_from_this<Session>,
   tcp::socket socket_;
   Shard& shard_;
   ServerCore& core_;
-  boost::asio::ip::address peer_address_;
+  boost::asio::ip::address peer_address_;  // for logs
   std::uint16_t peer_port_ = 0;
+  std::optional<boost::asio::ip::address> counted_per_ip_;  // exactly what the listener counted
 
   Phase phase_ = Phase::serving;
   bool reading_ = false;             // a readability wait is in flight
   bool peer_eof_ = false;            // the peer shut down its side
   bool draining_ = false;            // server shutdown: short idle period
   bool waiting_for_memory_ = false;  // the input budget said no; budget_available() resumes
-  bool counted_per_ip_ = false;
   const char* finish_reason_ = "";
 
   RecordBuffer in_;

@@ -10,7 +10,7 @@ Shard::Shard()
         auto it = sessions.find(static_cast<Session*>(&due));
         if (it == sessions.end()) return;
         std::shared_ptr<Session> session = it->second;
-        session->on_timer();
+        session->on_deadline();
       }) {}
 
 }  // namespace crous::server::detail

@@ -62,7 +62,12 @@ void WorkerPool::run() {
       take(job);
       ++running_;
     }
-    job();
+    try {
+      job();
+    } catch (...) {
+      // Jobs report their own failures (to their session); one that cannot
+      // must not take the pool's thread, and with it the server, down.
+    }
     job = nullptr;  // the session it holds may die here, outside the lock
     std::lock_guard lock(mutex_);
     --running_;
