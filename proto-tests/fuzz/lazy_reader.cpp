@@ -1,7 +1,8 @@
 // lazy_reader: LazyReader, fed in reads of random sizes (knobs:
-// support/stream_fuzz_input.hpp), gives exactly the items of a record that
-// decode_flux accepts, then the end; on any input it fails only with a
-// DecodeError. Memory stays bounded by the largest item: CI runs this with
+// support/stream_fuzz_input.hpp), gives exactly the items of a FLUX v1
+// record that decode_flux accepts, then the end; on any input it fails only
+// with a DecodeError. (LazyReader reads FLUX v1 only: a legacy CROU record,
+// which decode_flux accepts, is refused with bad_header, as documented.) Memory stays bounded by the largest item: CI runs this with
 // -malloc_limit_mb, so an allocation sized by a declaration fails the run.
 #include <cstddef>
 #include <cstdint>
@@ -48,7 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     whole = decode_flux(knobs.stream, knobs.limits);
   } catch (const DecodeError&) {
   }
-  const bool container = whole && (whole->is_list() || whole->is_tuple() || whole->is_dict());
+  const bool flux_v1 = knobs.stream.size() >= 5 && knobs.stream[0] == 'F' && knobs.stream[1] == 'L' &&
+                       knobs.stream[2] == 'U' && knobs.stream[3] == 'X' && knobs.stream[4] == 1;
+  const bool container = flux_v1 && whole && (whole->is_list() || whole->is_tuple() || whole->is_dict());
 
   fuzz::PlannedInputStream in(knobs.stream, fuzz::ReadPlan(knobs.seed, knobs.max_read));
   try {
