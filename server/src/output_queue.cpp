@@ -89,11 +89,4 @@ void OutputQueue::pop_written() {
   }
 }
 
-void OutputQueue::shrink() noexcept {
-  if (!empty() || writing()) return;
-  chunks_ = {};
-  gather_ = {};
-  spare_ = {};
-}
-
 }  // namespace crous::server::detail

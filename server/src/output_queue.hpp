@@ -55,9 +55,6 @@ class OutputQueue {
   // Bytes of ready responses not yet written (the backpressure measure).
   std::size_t pending_bytes() const noexcept { return pending_; }
 
-  // Gives back the memory of an idle queue.
-  void shrink() noexcept;
-
  private:
   struct Chunk {
     Bytes bytes;

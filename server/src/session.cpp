@@ -180,7 +180,7 @@ void Session::settle_input() {
     in_.clear();  // nothing more will be framed
   } else {
     in_.keep_rest();
-    if (in_.empty()) in_.release();
+    in_.release();  // only when nothing is left: an idle connection holds no buffer
   }
   if (in_.capacity() != budget_held_) {
     budget_held_ = in_.capacity();
