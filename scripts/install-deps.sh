@@ -11,11 +11,12 @@ build_packages=(
   ca-certificates g++ cmake make pkg-config
   libboost-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmsgpack-cxx-dev
+  libssl-dev openssl
   procps
 )
 bench_packages=(redis-server redis-tools)
 clang_packages=(clang-14 libclang-rt-14-dev)
-runtime_packages=(libspdlog1.10 libfmt9)
+runtime_packages=(libspdlog1.10 libfmt9 libssl3)
 
 case "${1:-}" in
   --runtime) wanted=("${runtime_packages[@]}") ;;

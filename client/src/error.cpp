@@ -16,6 +16,8 @@ std::string_view to_string(ClientErrc code) noexcept {
     case ClientErrc::unexpected_response: return "unexpected_response";
     case ClientErrc::not_connected: return "not_connected";
     case ClientErrc::io_error: return "io_error";
+    case ClientErrc::tls_config: return "tls_config";
+    case ClientErrc::tls_handshake_failed: return "tls_handshake_failed";
   }
   return "unknown";
 }

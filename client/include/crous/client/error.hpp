@@ -25,6 +25,8 @@ enum class ClientErrc : std::uint8_t {
   unexpected_response, // a response arrived with no request waiting for it
   not_connected,       // used before connect(), or after a failure/close()
   io_error,            // any other socket error while sending or receiving
+  tls_config,          // a TLS file could not be used (unreadable, not PEM, key does not match)
+  tls_handshake_failed,// the TLS handshake failed (untrusted or wrong-name certificate, refused by the server, ...)
 };
 
 // Stable lower-case name, e.g. "connection_refused".
