@@ -57,12 +57,64 @@ std::size_t size_in(std::string_view v, std::uint64_t min, std::uint64_t max) {
 
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
-const std::array<Option, 19> kOptions{{
+std::optional<std::uint16_t> parse_port(std::string_view v) {
+  if (v == "off") return std::nullopt;
+  return static_cast<std::uint16_t>(parse_unsigned(v, 0, 65535));
+}
+
+std::string show_port(const std::optional<std::uint16_t>& port) { return port ? std::to_string(*port) : "off"; }
+
+// "a, b,c" -> {"a", "b", "c"}; empty entries are an error.
+std::vector<std::string> parse_list(std::string_view v) {
+  std::vector<std::string> out;
+  if (detail::trim(v).empty()) return out;
+  while (true) {
+    const auto comma = v.find(',');
+    const std::string_view item = detail::trim(v.substr(0, comma));
+    if (item.empty()) throw std::invalid_argument("empty entry in a comma-separated list");
+    out.emplace_back(item);
+    if (comma == std::string_view::npos) return out;
+    v.remove_prefix(comma + 1);
+  }
+}
+
+std::string show_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+const std::array<Option, 26> kOptions{{
     {"listen_address", "IP address to listen on (IPv4 or IPv6 literal)",
      parse_address, [](const ServerConfig& c) { return c.listen_address; }},
-    {"port", "TCP port; 0 picks a free one",
-     [](ServerConfig& c, std::string_view v) { c.port = static_cast<std::uint16_t>(parse_unsigned(v, 0, 65535)); },
-     [](const ServerConfig& c) { return std::to_string(c.port); }},
+    {"port", "plain TCP port; 0 picks a free one; off = no plain listener",
+     [](ServerConfig& c, std::string_view v) { c.port = parse_port(v); },
+     [](const ServerConfig& c) { return show_port(c.port); }},
+    {"tls_port", "TLS port (next to or instead of port); off = no TLS listener",
+     [](ServerConfig& c, std::string_view v) { c.tls_port = parse_port(v); },
+     [](const ServerConfig& c) { return show_port(c.tls_port); }},
+    {"tls_cert_file", "PEM certificate chain of the server (leaf first); reloaded on SIGHUP",
+     [](ServerConfig& c, std::string_view v) { c.tls_cert_file = std::string(v); },
+     [](const ServerConfig& c) { return c.tls_cert_file; }},
+    {"tls_key_file", "PEM private key of tls_cert_file; reloaded on SIGHUP",
+     [](ServerConfig& c, std::string_view v) { c.tls_key_file = std::string(v); },
+     [](const ServerConfig& c) { return c.tls_key_file; }},
+    {"tls_ca_file", "PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS)",
+     [](ServerConfig& c, std::string_view v) { c.tls_ca_file = std::string(v); },
+     [](const ServerConfig& c) { return c.tls_ca_file; }},
+    {"tls_allowed_clients", "comma-separated subject CNs or SAN entries allowed in; empty = any the CA signed",
+     [](ServerConfig& c, std::string_view v) { c.tls_allowed_clients = parse_list(v); },
+     [](const ServerConfig& c) { return show_list(c.tls_allowed_clients); }},
+    {"tls_min_version", "oldest TLS version accepted: 1.2 or 1.3",
+     [](ServerConfig& c, std::string_view v) {
+       if (v == "1.2") c.tls_min_version = TlsVersion::v1_2;
+       else if (v == "1.3") c.tls_min_version = TlsVersion::v1_3;
+       else throw std::invalid_argument("expected 1.2 or 1.3");
+     },
+     [](const ServerConfig& c) { return std::string(to_string(c.tls_min_version)); }},
+    {"handshake_timeout", "a TLS handshake must complete within this",
+     [](ServerConfig& c, std::string_view v) { c.handshake_timeout = positive_duration(v); },
+     [](const ServerConfig& c) { return format_duration(c.handshake_timeout); }},
     {"threads", "I/O threads; 0 = one per hardware thread",
      [](ServerConfig& c, std::string_view v) { c.threads = static_cast<unsigned>(parse_unsigned(v, 0, 1024)); },
      [](const ServerConfig& c) { return std::to_string(c.threads); }},
@@ -266,6 +318,13 @@ LoadedConfig load_config(std::span<const std::string> args, const EnvironmentLoo
   }
   for (const Assignment& a : flags) apply(out, a);
 
+  try {
+    out.config.validate();
+  } catch (const std::invalid_argument& e) {
+    const std::string text = e.what();
+    const auto colon = text.find(':');
+    throw ConfigError(colon == std::string::npos ? "" : text.substr(0, colon), text);
+  }
   for (std::size_t i = 0; i < kOptions.size(); ++i) out.settings[i].value = kOptions[i].show(out.config);
   return out;
 }

@@ -5,12 +5,28 @@
 #include <algorithm>
 #include <fstream>
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace crous::config {
 
 std::string_view to_string(LogFormat format) noexcept {
   return format == LogFormat::json ? "json" : "text";
+}
+
+std::string_view to_string(TlsVersion version) noexcept {
+  return version == TlsVersion::v1_3 ? "1.3" : "1.2";
+}
+
+void ServerConfig::validate() const {
+  if (!port && !tls_port) throw std::invalid_argument("port: both port and tls_port are off: nothing to listen on");
+  if (tls_port && tls_cert_file.empty()) throw std::invalid_argument("tls_cert_file: tls_port is set but tls_cert_file is not");
+  if (tls_port && tls_key_file.empty()) throw std::invalid_argument("tls_key_file: tls_port is set but tls_key_file is not");
+  if (!tls_allowed_clients.empty() && tls_ca_file.empty())
+    throw std::invalid_argument("tls_allowed_clients: needs tls_ca_file (without it no client presents a certificate)");
+  if (port && tls_port && *port == *tls_port && *port != 0)
+    throw std::invalid_argument("tls_port: the same port as port (" + std::to_string(*port) + ")");
 }
 
 unsigned ServerConfig::io_threads() const noexcept {

@@ -17,8 +17,9 @@ constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
 constexpr auto kAcceptWarnEvery = std::chrono::seconds(10);
 }  // namespace
 
-Listener::Listener(ServerCore& core, std::vector<std::unique_ptr<Shard>>& shards, const tcp::endpoint& endpoint)
-    : core_(core), shards_(shards), acceptor_(shards.front()->ctx), retry_timer_(shards.front()->ctx) {
+Listener::Listener(ServerCore& core, std::vector<std::unique_ptr<Shard>>& shards, const tcp::endpoint& endpoint,
+                   const ServerTls* tls)
+    : core_(core), shards_(shards), tls_(tls), acceptor_(shards.front()->ctx), retry_timer_(shards.front()->ctx) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -107,12 +108,17 @@ void Listener::admit(tcp::socket socket, Shard& shard) {
   }
   core_.stats.add(Counter::connections_open);
   core_.stats.add(Counter::connections_total);
-  auto session = std::make_shared<Session>(std::move(socket), shard, core_);
+  auto session = std::make_shared<Session>(std::move(socket), shard, core_, tls_ ? tls_->current() : nullptr);
   if (per_ip != 0 && !ec) session->counted_per_ip(address);
   asio::post(shard.ctx, [session] { session->start(); });
 }
 
 void Listener::refuse(tcp::socket socket, std::string_view code, std::string_view message) {
+  if (tls_) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
   struct Refusal {
     tcp::socket socket;
     Bytes bytes;

@@ -1,7 +1,9 @@
 #pragma once
 // Accepts connections and hands each to the next shard (round robin). Runs on
 // shard 0's thread. Connections over max_connections get one server_busy
-// error record and are closed.
+// error record and are closed (on the TLS port: closed, since a record in
+// the clear would not be understood and a handshake is what an overloaded
+// server cannot afford).
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "server_core.hpp"
+#include "server_tls.hpp"
 
 namespace crous::server::detail {
 
@@ -18,7 +21,9 @@ class Listener {
  public:
   using tcp = boost::asio::ip::tcp;
 
-  Listener(ServerCore& core, std::vector<std::unique_ptr<Shard>>& shards, const tcp::endpoint& endpoint);
+  // `tls` null: the plain port.
+  Listener(ServerCore& core, std::vector<std::unique_ptr<Shard>>& shards, const tcp::endpoint& endpoint,
+           const ServerTls* tls = nullptr);
 
   void start();
   void stop();  // on shard 0's thread
@@ -32,6 +37,7 @@ class Listener {
 
   ServerCore& core_;
   std::vector<std::unique_ptr<Shard>>& shards_;
+  const ServerTls* tls_;
   tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   // "accept failed" is said once per kAcceptWarnEvery with a count of the

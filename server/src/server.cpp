@@ -16,6 +16,7 @@
 
 #include "builtin_handlers.hpp"
 #include "listener.hpp"
+#include "server_tls.hpp"
 #include "session.hpp"
 
 namespace crous::server {
@@ -54,33 +55,44 @@ struct Server::Impl {
     if (started) throw std::logic_error("server already started");
     if (!router.find(options.default_route))
       throw std::invalid_argument("default_route '" + options.default_route + "' names no registered handler");
+    options.validate();
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options.listen_address, ec);
     if (ec) throw std::invalid_argument("listen_address '" + options.listen_address + "' is not an IP address");
-    try {
-      listener.emplace(core, shards, asio::ip::tcp::endpoint(address, options.port));
-    } catch (const boost::system::system_error& e) {
-      // Embedders should not need Boost to catch this.
-      throw std::system_error(e.code().value(), std::system_category(),
-                              "cannot listen on " + options.listen_address + ":" + std::to_string(options.port));
-    }
-    bound_port = listener->port();
+    // Before anything listens: a certificate that cannot be used stops the start.
+    if (options.tls_port) tls = std::make_unique<detail::ServerTls>(options);
+    auto open = [&](std::optional<detail::Listener>& out, std::uint16_t port, const detail::ServerTls* with_tls) {
+      try {
+        out.emplace(core, shards, asio::ip::tcp::endpoint(address, port), with_tls);
+      } catch (const boost::system::system_error& e) {
+        // Embedders should not need Boost to catch this.
+        throw std::system_error(e.code().value(), std::system_category(),
+                                "cannot listen on " + options.listen_address + ":" + std::to_string(port));
+      }
+      return out->port();
+    };
+    if (options.port) bound_port = open(listener, *options.port, nullptr);
+    if (options.tls_port) bound_tls_port = open(tls_listener, *options.tls_port, tls.get());
     if (handle_signals) {
       signals.emplace(shards.front()->ctx, SIGINT, SIGTERM);
-      signals->async_wait([this](const boost::system::error_code& ec, int signo) {
-        if (ec) return;
-        spdlog::info("received {}; shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
-        begin_shutdown();
-      });
+      signals->add(SIGHUP);
+      wait_for_signal();
     }
-    listener->start();
+    if (listener) listener->start();
+    if (tls_listener) tls_listener->start();
     for (auto& shard : shards) guards.emplace_back(shard->ctx.get_executor());
     started = true;
+    std::string where;
+    if (listener) where = fmt::format("listening on {}:{}", options.listen_address, bound_port);
+    if (tls_listener)
+      where += fmt::format("{}TLS listening on {}:{} (TLS {}+, client certificates {})", where.empty() ? "" : ", ",
+                           options.listen_address, bound_tls_port, config::to_string(options.tls_min_version),
+                           tls->client_certificates_required() ? "required" : "not requested");
     spdlog::info(
-        "crous-server listening on {}:{} ({} I/O threads, {} workers; route_key '{}', default_route '{}'; "
+        "crous-server {} ({} I/O threads, {} workers; route_key '{}', default_route '{}'; "
         "max_connections {}, max_record_bytes {}, max_depth {}, high_watermark {}, max_buffered_bytes {}, "
         "idle_timeout {} ms, record_timeout {} ms, write_timeout {} ms, drain_timeout {} ms)",
-        options.listen_address, bound_port, shards.size(), options.workers, options.route_key, options.default_route,
+        where, shards.size(), options.workers, options.route_key, options.default_route,
         options.max_connections, options.max_record_bytes, options.max_depth, options.high_watermark,
         budget.limit(), options.idle_timeout.count(), options.record_timeout.count(), options.write_timeout.count(),
         options.drain_timeout.count());
@@ -93,6 +105,24 @@ struct Server::Impl {
     for (auto& shard : shards) threads.emplace_back([ctx = &shard->ctx] { ctx->run(); });
   }
 
+  // SIGINT/SIGTERM drain; SIGHUP reloads the TLS material and waits again.
+  void wait_for_signal() {
+    signals->async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (signo == SIGHUP) {
+        if (tls) {
+          spdlog::info("received SIGHUP; reloading TLS certificate, key and CA");
+          tls->reload();
+        } else {
+          spdlog::info("received SIGHUP; nothing to reload (TLS is off)");
+        }
+        return wait_for_signal();
+      }
+      spdlog::info("received {}; shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
+      begin_shutdown();
+    });
+  }
+
   void begin_shutdown() {
     if (!started || core.draining.exchange(true)) return;
     asio::post(shards.front()->ctx, [this] { drain(); });
@@ -100,7 +130,8 @@ struct Server::Impl {
 
   // On shard 0's thread.
   void drain() {
-    listener->stop();
+    if (listener) listener->stop();
+    if (tls_listener) tls_listener->stop();
     // A second Ctrl-C gets the default action: stop now, without draining.
     if (signals) {
       signals->clear();
@@ -169,11 +200,14 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Shard>> shards;
   std::optional<asio::steady_timer> drain_timer;
   std::optional<asio::signal_set> signals;
+  std::unique_ptr<detail::ServerTls> tls;  // before the listeners that point to it
   std::optional<detail::Listener> listener;
+  std::optional<detail::Listener> tls_listener;
   std::vector<WorkGuard> guards;
   std::vector<std::thread> threads;
   std::mutex join_mutex;
   std::uint16_t bound_port = 0;
+  std::uint16_t bound_tls_port = 0;
   bool started = false;
   bool stopped_logged = false;
 };
@@ -190,6 +224,8 @@ Router& Server::router() { return impl_->router; }
 const Options& Server::options() const { return impl_->options; }
 void Server::start() { impl_->start(false); }
 std::uint16_t Server::port() const { return impl_->bound_port; }
+std::uint16_t Server::tls_port() const { return impl_->bound_tls_port; }
+bool Server::reload_tls() { return impl_->tls && impl_->tls->reload(); }
 void Server::shutdown() { impl_->begin_shutdown(); }
 void Server::wait() { impl_->join(); }
 

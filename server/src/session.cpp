@@ -1,6 +1,12 @@
 #include "session.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,6 +16,7 @@
 #include "crous/flux.hpp"
 #include "crous/server/error_record.hpp"
 #include "dispatch.hpp"
+#include "server_tls.hpp"
 
 namespace crous::server::detail {
 namespace {
@@ -28,6 +35,12 @@ constexpr auto kDrainQuiet = 200ms;
 constexpr std::size_t kMaxGather = 64;
 
 constexpr std::uint8_t kFluxHeader[6] = {'F', 'L', 'U', 'X', 1, 0};
+
+// The first bytes of a plain Crous stream (FLUX, or the legacy CROU): a
+// client that sends them to the TLS port is not speaking TLS.
+bool starts_plain_record(std::span<const std::uint8_t> bytes) {
+  return bytes.size() >= 4 && (std::memcmp(bytes.data(), "FLUX", 4) == 0 || std::memcmp(bytes.data(), "CROU", 4) == 0);
+}
 
 // Up to 8 bytes, hex, with printable characters masked so request text
 // (names, tokens) never lands in logs: "05 ff ff ** **".
@@ -53,8 +66,29 @@ std::int64_t millis(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-Session::Session(tcp::socket socket, Shard& shard, ServerCore& core)
-    : socket_(std::move(socket)), shard_(shard), core_(core), in_(core.limits) {}
+// The TLS layer of one connection. Reads land in a buffer of its own, not
+// the shard's: an asynchronous TLS read decrypts into its buffer before its
+// completion runs, so the buffer cannot be shared between connections.
+struct Session::Tls {
+  static constexpr std::size_t read_size = 16 * 1024;  // the most plaintext one TLS record carries
+
+  Tls(tcp::socket& socket, std::shared_ptr<asio::ssl::context> ctx)
+      : context(std::move(ctx)), stream(socket, *context) {
+    ServerTls::set_rejection_note(stream.native_handle(), &rejection);
+  }
+
+  // Held for the stream's lifetime: the context owns the verify callback,
+  // and a SIGHUP reload must not pull it from under an open connection.
+  std::shared_ptr<asio::ssl::context> context;
+  asio::ssl::stream<tcp::socket&> stream;
+  std::string rejection;  // why tls_allowed_clients refused the certificate
+  std::unique_ptr<std::uint8_t[]> read_buffer{new std::uint8_t[read_size]};
+};
+
+Session::Session(tcp::socket socket, Shard& shard, ServerCore& core, std::shared_ptr<asio::ssl::context> tls)
+    : socket_(std::move(socket)), shard_(shard), core_(core), in_(core.limits) {
+  if (tls) tls_ = std::make_unique<Tls>(socket_, std::move(tls));
+}
 
 Session::~Session() {
   // Normally done by close(); a session that never started is forgotten here.
@@ -79,6 +113,7 @@ void Session::start() {
   }
   draining_ = core_.draining.load();
   last_activity_ = clock::now();
+  if (tls_) return start_handshake();
   spdlog::debug("connection open: {}", peer());
   arm_timer(next_deadline(last_activity_));
   do_read();
@@ -86,6 +121,8 @@ void Session::start() {
 
 void Session::drain() {
   if (phase_ == Phase::closed || draining_) return;
+  // Nothing has been asked on a connection still shaking hands.
+  if (phase_ == Phase::handshaking) return close("shutdown");
   draining_ = true;
   if (phase_ == Phase::lingering) linger_deadline_ = std::min(linger_deadline_, clock::now() + kDrainLinger);
   // The timer re-evaluates with the short quiet period.
@@ -94,7 +131,8 @@ void Session::drain() {
 
 void Session::force_close() {
   if (phase_ == Phase::closed) return;
-  if (!out_.writing() && phase_ != Phase::lingering) {
+  // TLS: a record cannot be written without possibly blocking halfway.
+  if (!out_.writing() && phase_ != Phase::lingering && !tls_) {
     // Best effort, never blocking: the socket may be full.
     Bytes bytes;
     encode_flux(error_record(codes::shutting_down, "server shutting down: drain deadline passed"), bytes);
@@ -102,6 +140,75 @@ void Session::force_close() {
     socket_.write_some(asio::buffer(bytes), ec);
   }
   close("drain deadline passed");
+}
+
+// ---- TLS handshake ----
+
+void Session::start_handshake() {
+  phase_ = Phase::handshaking;
+  handshake_deadline_ = last_activity_ + core_.options.handshake_timeout;
+  arm_timer(handshake_deadline_);
+  if (draining_) return close("shutdown");
+  // The first bytes are looked at before OpenSSL sees them: a plain client
+  // gets an error record it can read instead of a TLS alert it cannot.
+  reading_ = true;
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+    self->guarded("handshake", [&] { self->on_first_bytes(ec); });
+  });
+}
+
+void Session::on_first_bytes(const boost::system::error_code& ec) {
+  reading_ = false;
+  if (phase_ == Phase::closed) return;
+  if (ec) return fail(ec, "handshake");
+  std::uint8_t first[4];
+  const ssize_t n = ::recv(socket_.native_handle(), first, sizeof first, MSG_PEEK);
+  // Closed without a byte: a port probe or a TCP health check, not worth a warning.
+  if (n == 0) return close("closed before the TLS handshake");
+  if (n > 0 && starts_plain_record({first, static_cast<std::size_t>(n)})) return answer_plain_client();
+  tls_->stream.async_handshake(asio::ssl::stream_base::server,
+                               [self = shared_from_this()](const boost::system::error_code& e) {
+                                 self->guarded("handshake", [&] { self->on_handshake(e); });
+                               });
+}
+
+void Session::on_handshake(const boost::system::error_code& ec) {
+  if (phase_ == Phase::closed) return;
+  if (ec) {
+    std::string reason = ec.message();
+    SSL* ssl = tls_->stream.native_handle();
+    if (!tls_->rejection.empty()) reason += ": " + tls_->rejection;
+    else if (const long verify = SSL_get_verify_result(ssl); verify != X509_V_OK)
+      reason += std::string(": client certificate: ") + X509_verify_cert_error_string(verify);
+    return handshake_failed(reason);
+  }
+  phase_ = Phase::serving;
+  last_activity_ = clock::now();
+  SSL* ssl = tls_->stream.native_handle();
+  spdlog::debug("connection open: {} ({}, {})", peer(), SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+  arm_timer(next_deadline(last_activity_));
+  do_read();
+}
+
+// Logged with the peer and the reason, counted, and the connection closed;
+// nothing else is affected.
+void Session::handshake_failed(const std::string& reason) {
+  core_.stats.add(Counter::tls_handshake_failures);
+  spdlog::warn("TLS handshake failed from {}: {}; closing", peer(), reason);
+  close("TLS handshake failed");
+}
+
+// A plain Crous client on the TLS port: one error record in the clear, then
+// the usual close (the connection carries on as a plain one just for that).
+void Session::answer_plain_client() {
+  core_.stats.add(Counter::tls_handshake_failures);
+  spdlog::warn("TLS handshake failed from {}: the client sent a plain Crous record to the TLS port; answering "
+               "tls_required in the clear and closing", peer());
+  tls_.reset();
+  phase_ = Phase::serving;
+  end_input(codes::tls_required, "this port speaks TLS: connect with TLS, or use the server's plain port");
+  arm_timer(next_deadline(clock::now()));
+  pump();
 }
 
 // ---- input ----
@@ -122,6 +229,17 @@ void Session::maybe_read() {
 }
 
 void Session::do_read() {
+  if (tls_) {
+    if (phase_ == Phase::lingering) return;  // async_shutdown reads for itself
+    // The read lands before the session sees it: ask the budget now.
+    if (!may_grow_input()) return;
+    reading_ = true;
+    tls_->stream.async_read_some(asio::buffer(tls_->read_buffer.get(), Tls::read_size),
+                                 [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                                   self->guarded("read", [&] { self->on_tls_read(ec, n); });
+                                 });
+    return;
+  }
   reading_ = true;
   socket_.async_wait(tcp::socket::wait_read,
                      [self = shared_from_this()](const boost::system::error_code& ec) {
@@ -129,35 +247,48 @@ void Session::do_read() {
                      });
 }
 
+// A read may grow the buffer of an unfinished record: ask the budget first.
+// No: stop reading until memory frees (the bytes wait in the kernel).
+bool Session::may_grow_input() {
+  if (in_.empty()) return true;
+  // While the buffer grows, the old and the new storage both exist: the
+  // read must fit the whole new capacity.
+  const std::size_t grown = in_.capacity_after(RecordBuffer::read_chunk);
+  if (grown == in_.capacity() || core_.budget.admit(*this, grown)) return true;
+  waiting_for_memory_ = true;
+  record_started_ = clock::now();  // the wait is ours, not the peer's
+  return false;
+}
+
 void Session::on_readable(const boost::system::error_code& ec) {
   reading_ = false;
   if (phase_ == Phase::closed) return;
   if (ec) return fail(ec, "read");
   if (phase_ == Phase::lingering) return discard_input();
-  // A read may grow the buffer of an unfinished record: ask the budget
-  // first. No: stop reading until memory frees (the bytes wait in the kernel).
-  if (!in_.empty()) {
-    // While the buffer grows, the old and the new storage both exist: the
-    // read must fit the whole new capacity.
-    const std::size_t grown = in_.capacity_after(RecordBuffer::read_chunk);
-    if (grown != in_.capacity() && !core_.budget.admit(*this, grown)) {
-      waiting_for_memory_ = true;
-      record_started_ = clock::now();  // the wait is ours, not the peer's
-      return;
-    }
-  }
+  if (!may_grow_input()) return;
   boost::system::error_code read_ec;
   const std::size_t n = socket_.read_some(asio::buffer(shard_.read_buffer.get(), RecordBuffer::read_chunk), read_ec);
   if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return do_read();
-  if (read_ec == asio::error::eof) {
+  received(read_ec, {shard_.read_buffer.get(), n});
+}
+
+void Session::on_tls_read(const boost::system::error_code& ec, std::size_t n) {
+  reading_ = false;
+  if (phase_ == Phase::closed || phase_ == Phase::lingering) return;
+  received(ec, {tls_->read_buffer.get(), n});
+}
+
+void Session::received(const boost::system::error_code& ec, std::span<const std::uint8_t> bytes) {
+  // A TLS peer that closes without close_notify (stream_truncated) has
+  // still ended its input: a cut record is caught by the framing check.
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
     peer_eof_ = true;
-  } else if (read_ec) {
-    return fail(read_ec, "read");
+  } else if (ec) {
+    return fail(ec, "read");
   } else {
-    shard_.counters.add(Counter::bytes_in, n);
-    total_in_ += n;
+    shard_.counters.add(Counter::bytes_in, bytes.size());
+    total_in_ += bytes.size();
     last_activity_ = clock::now();
-    const std::span<const std::uint8_t> bytes(shard_.read_buffer.get(), n);
     if (in_.empty()) in_.borrow(bytes);  // the usual case: frame the records where they were read
     else in_.append(bytes);
   }
@@ -198,7 +329,7 @@ void Session::settle_input() {
 // ---- the steps after every I/O event ----
 
 void Session::pump() {
-  if (phase_ == Phase::closed) return;
+  if (phase_ == Phase::closed || phase_ == Phase::handshaking) return;
   if (phase_ == Phase::serving) process_input();
   if (phase_ == Phase::closed) return;
   settle_input();
@@ -409,10 +540,13 @@ void Session::flush() {
   pull_timer(write_started_ + core_.options.write_timeout);
   // write_some, not async_write: every partial write is progress, so a
   // client that reads slowly but steadily is never taken for a slow consumer.
-  socket_.async_write_some(write_bufs_,
-                           [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                             self->guarded("write", [&] { self->on_write(ec, n); });
-                           });
+  auto on_written = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+    self->guarded("write", [&] { self->on_write(ec, n); });
+  };
+  // A TLS write takes one contiguous buffer (at most one TLS record goes
+  // out per call); a batch of responses is one chunk, so that is the batch.
+  if (tls_) tls_->stream.async_write_some(write_bufs_.front(), std::move(on_written));
+  else socket_.async_write_some(write_bufs_, std::move(on_written));
 }
 
 void Session::on_write(const boost::system::error_code& ec, std::size_t n) {
@@ -436,15 +570,26 @@ void Session::maybe_finish() {
 void Session::finish(const char* reason) {
   if (phase_ == Phase::closed || phase_ == Phase::lingering) return;
   finish_reason_ = reason;
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  if (peer_eof_) return close(reason);
+  if (!tls_) {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    if (peer_eof_) return close(reason);
+  }
   phase_ = Phase::lingering;
   in_.clear();
   settle_input();
   waiting_for_memory_ = false;
   linger_deadline_ = clock::now() + (draining_ ? kDrainLinger : kLinger);
   pull_timer(linger_deadline_);
+  if (tls_) {
+    // close_notify, then the peer's close_notify (or its FIN); application
+    // data it still sends meanwhile is discarded. The linger deadline
+    // bounds the wait.
+    tls_->stream.async_shutdown([self = shared_from_this()](const boost::system::error_code&) {
+      self->guarded("close", [&] { self->close(self->finish_reason_); });
+    });
+    return;
+  }
   maybe_read();
 }
 
@@ -487,6 +632,7 @@ Session::clock::duration Session::idle_period() const noexcept {
 // Deadlines move by plain assignment on each read and write; the queue entry
 // only moves when on_timer() runs or when a deadline moves earlier.
 Session::clock::time_point Session::next_deadline(clock::time_point now) const noexcept {
+  if (phase_ == Phase::handshaking) return handshake_deadline_;
   if (phase_ == Phase::lingering) return linger_deadline_;
   auto next = last_activity_ + idle_period();
   if (next <= now) next = now + idle_period();  // idle is due but work is pending: look again later
@@ -507,7 +653,11 @@ void Session::pull_timer(clock::time_point at) {
 void Session::on_timer() {
   if (phase_ == Phase::closed) return;
   const auto now = clock::now();
-  if (phase_ == Phase::lingering) {
+  if (phase_ == Phase::handshaking) {
+    if (now >= handshake_deadline_)
+      return handshake_failed("not completed within handshake_timeout (" +
+                              std::to_string(core_.options.handshake_timeout.count()) + " ms)");
+  } else if (phase_ == Phase::lingering) {
     if (now >= linger_deadline_) return close(finish_reason_);
   } else if (out_.writing() && now - write_started_ >= core_.options.write_timeout) {
     core_.stats.add(Counter::slow_consumers);

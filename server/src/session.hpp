@@ -8,6 +8,7 @@
 // the bytes of an unfinished record (or records it may not process yet) are
 // copied into its own RecordBuffer, which is given back once they are done.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <memory>
@@ -30,7 +31,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   using tcp = boost::asio::ip::tcp;
   using clock = std::chrono::steady_clock;
 
-  Session(tcp::socket socket, Shard& shard, ServerCore& core);
+  // With a TLS context the connection starts with a TLS handshake.
+  Session(tcp::socket socket, Shard& shard, ServerCore& core,
+          std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~Session();
 
   void start();
@@ -46,6 +49,7 @@ class Session final : public std::enable_shared_from_this<Session>,
 
  private:
   enum class Phase : std::uint8_t {
+    handshaking,  // TLS only: until the handshake completes (bounded by handshake_timeout)
     serving,    // reading requests and answering them
     answering,  // input has ended (peer's FIN, protocol error, timeout, eviction): answer what is owed, then finish
     lingering,  // our side is shut; discarding input until the peer closes or the linger deadline passes
@@ -59,10 +63,21 @@ class Session final : public std::enable_shared_from_this<Session>,
     Value id;  // the request's "id", echoed in the timeout error
   };
 
+  struct Tls;  // the TLS stream over socket_ (session.cpp)
+
+  // ---- TLS handshake ----
+  void start_handshake();
+  void on_first_bytes(const boost::system::error_code& ec);
+  void on_handshake(const boost::system::error_code& ec);
+  void handshake_failed(const std::string& reason);
+  void answer_plain_client();
   // ---- input ----
   void maybe_read();
   void do_read();
+  bool may_grow_input();
   void on_readable(const boost::system::error_code& ec);
+  void on_tls_read(const boost::system::error_code& ec, std::size_t n);
+  void received(const boost::system::error_code& ec, std::span<const std::uint8_t> bytes);
   void discard_input();
   bool accepting_input() const noexcept;
   void settle_input();
@@ -102,6 +117,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   std::string peer() const;
 
   tcp::socket socket_;
+  std::unique_ptr<Tls> tls_;  // null on the plain port
   Shard& shard_;
   ServerCore& core_;
   boost::asio::ip::address peer_address_;  // for logs
@@ -129,6 +145,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   clock::time_point last_activity_;
   clock::time_point write_started_;
   clock::time_point linger_deadline_;
+  clock::time_point handshake_deadline_;
   std::uint64_t total_records_ = 0;
   std::uint64_t total_in_ = 0;
   std::uint64_t total_out_ = 0;

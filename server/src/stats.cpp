@@ -18,7 +18,8 @@ Value StatsSnapshot::to_value() const {
                       {"idle_timeout", n(idle_timeouts)},
                       {"record_timeout", n(record_timeouts)},
                       {"handler_timeout", n(handler_timeouts)},
-                      {"server_busy", n(server_busy)}}},
+                      {"server_busy", n(server_busy)},
+                      {"tls_handshake_failed", n(tls_handshake_failures)}}},
       {"memory", Dict{{"input_buffered_bytes", n(input_buffered_bytes)},
                       {"input_budget_bytes", n(input_budget_bytes)},
                       {"output_pending_bytes", n(output_pending_bytes)}}},
@@ -37,7 +38,8 @@ constexpr std::array<std::uint64_t StatsSnapshot::*, kCounters> kSnapshotFields 
     &StatsSnapshot::bytes_out,        &StatsSnapshot::decode_errors,     &StatsSnapshot::records_too_large,
     &StatsSnapshot::unknown_ops,      &StatsSnapshot::handler_errors,    &StatsSnapshot::slow_consumers,
     &StatsSnapshot::idle_timeouts,    &StatsSnapshot::record_timeouts,   &StatsSnapshot::handler_timeouts,
-    &StatsSnapshot::server_busy,      &StatsSnapshot::output_pending_bytes,
+    &StatsSnapshot::server_busy,      &StatsSnapshot::tls_handshake_failures,
+    &StatsSnapshot::output_pending_bytes,
 };
 
 }  // namespace

@@ -30,6 +30,7 @@ enum class Counter : std::size_t {
   record_timeouts,
   handler_timeouts,
   server_busy,           // connections closed for the input budget
+  tls_handshake_failures,
   output_pending_bytes,  // a gauge: sessions add and subtract
   count_
 };

@@ -5,17 +5,24 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crous::config {
 
 enum class LogFormat : std::uint8_t { text, json };
 std::string_view to_string(LogFormat format) noexcept;
 
+enum class TlsVersion : std::uint8_t { v1_2, v1_3 };
+std::string_view to_string(TlsVersion version) noexcept;  // "1.2", "1.3"
+
 struct ServerConfig {
   std::string listen_address = "127.0.0.1";
-  std::uint16_t port = 7878;  // 0 picks an ephemeral port (tests)
+  // Plain (cleartext) listener; nullopt = off ("port = off"); 0 picks an
+  // ephemeral port (tests).
+  std::optional<std::uint16_t> port = 7878;
   unsigned threads = 0;       // I/O threads; 0 = hardware concurrency
   unsigned workers = 4;       // threads running offloaded handlers
 
@@ -37,8 +44,24 @@ struct ServerConfig {
   std::chrono::milliseconds record_timeout{30'000};  // a started record must be complete within this
   std::chrono::milliseconds drain_timeout{8'000};
 
+  // TLS listener, next to or instead of the plain one; nullopt = off.
+  std::optional<std::uint16_t> tls_port;
+  std::string tls_cert_file;  // PEM certificate chain, leaf first (required with tls_port)
+  std::string tls_key_file;   // PEM private key of the certificate
+  std::string tls_ca_file;    // PEM CA bundle; when set, clients must present a certificate it signed (mTLS)
+  // Client certificates allowed in, by subject CN or SAN entry (DNS, email,
+  // URI); empty = any certificate tls_ca_file verifies. Needs tls_ca_file.
+  std::vector<std::string> tls_allowed_clients;
+  TlsVersion tls_min_version = TlsVersion::v1_2;
+  std::chrono::milliseconds handshake_timeout{10'000};
+
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
   LogFormat log_format = LogFormat::text;
+
+  // The settings that only make sense together (a TLS port needs a
+  // certificate, something must listen, ...); throws std::invalid_argument
+  // naming the option. Files are checked when the server loads them.
+  void validate() const;
 
   // threads, with 0 resolved to the hardware concurrency (at least 1).
   unsigned io_threads() const noexcept;

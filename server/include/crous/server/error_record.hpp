@@ -19,6 +19,7 @@ inline constexpr std::string_view record_too_large = "record_too_large";  // the
 inline constexpr std::string_view record_timeout = "record_timeout";      // then close
 inline constexpr std::string_view server_busy = "server_busy";            // then close
 inline constexpr std::string_view shutting_down = "shutting_down";        // then close
+inline constexpr std::string_view tls_required = "tls_required";          // plain record on the TLS port; then close
 }  // namespace codes
 
 // `request` may be null (the request could not be decoded).

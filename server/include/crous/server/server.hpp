@@ -30,11 +30,21 @@ class Server {
   const Options& options() const;
 
   // Binds, listens and starts the I/O and worker threads; returns at once.
-  // Throws std::invalid_argument when default_route names no handler and
+  // Throws std::invalid_argument when default_route names no handler, the
+  // options do not fit together (Options::validate) or a TLS file cannot be
+  // used (the message names the option and the file), and
   // std::system_error when the address cannot be bound.
   void start();
-  // The bound port (useful with port 0). Valid after start().
+  // The bound plain port (useful with port 0); 0 when the plain listener is
+  // off. Valid after start().
   std::uint16_t port() const;
+  // The bound TLS port; 0 when TLS is off. Valid after start().
+  std::uint16_t tls_port() const;
+  // Loads tls_cert_file, tls_key_file and tls_ca_file again (run() does it
+  // on SIGHUP): new handshakes use the new material, open connections keep
+  // theirs. On failure the current material stays and the reason is logged;
+  // returns false (also when TLS is off). Any thread.
+  bool reload_tls();
   // Begins a graceful shutdown: stop accepting, answer every complete request
   // already received, flush, close; bounded by drain_timeout. Any thread,
   // any number of times; returns at once.
