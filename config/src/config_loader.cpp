@@ -238,7 +238,9 @@ std::vector<Assignment> read_file(const std::string& path) {
     if (eq == std::string_view::npos) throw ConfigError("", where + ": expected 'key = value'");
     std::string_view key = detail::trim(text.substr(0, eq));
     std::string_view value = detail::trim(text.substr(eq + 1));
-    // A comment may follow the value after whitespace: "port = 7878  # why".
+    // A comment may follow the value after whitespace: "port = 7878  # why",
+    // also an empty one: "tls_ca_file =   # none".
+    if (!value.empty() && value.front() == '#') value = {};
     for (std::size_t i = 1; i < value.size(); ++i)
       if (value[i] == '#' && (value[i - 1] == ' ' || value[i - 1] == '\t')) {
         value = detail::trim(value.substr(0, i));

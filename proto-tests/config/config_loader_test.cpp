@@ -240,3 +240,54 @@ TEST(ConfigLoader, HelpListsEveryOptionWithFlagAndVariable) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string config_error_of(std::vector<std::string> args, const FakeEnv& env = {}) {
+  try {
+    load(std::move(args), env);
+  } catch (const ConfigError& e) {
+    return e.option() + " | " + e.what();
+  }
+  return "no error";
+}
+
+TEST(ConfigLoader, TlsOptionsParseFromEveryLayer) {
+  FakeEnv env;
+  env.vars["CROUS_TLS_ALLOWED_CLIENTS"] = "alice, bob ,svc@example.com";
+  env.vars["CROUS_TLS_CA_FILE"] = "/etc/crous/ca.pem";
+  auto c = load({"--port", "off", "--tls-port", "7879", "--tls-cert-file", "/c.pem", "--tls-key-file=/k.pem",
+                 "--tls-min-version", "1.3", "--handshake-timeout", "2s"},
+                env);
+  EXPECT_FALSE(c.config.port.has_value());
+  EXPECT_EQ(c.config.tls_port, std::optional<std::uint16_t>(7879));
+  EXPECT_EQ(c.config.tls_cert_file, "/c.pem");
+  EXPECT_EQ(c.config.tls_key_file, "/k.pem");
+  EXPECT_EQ(c.config.tls_ca_file, "/etc/crous/ca.pem");
+  EXPECT_EQ(c.config.tls_allowed_clients, (std::vector<std::string>{"alice", "bob", "svc@example.com"}));
+  EXPECT_EQ(c.config.tls_min_version, crous::config::TlsVersion::v1_3);
+  EXPECT_EQ(c.config.handshake_timeout, 2s);
+  EXPECT_EQ(setting(c, "port").value, "off");
+  EXPECT_EQ(setting(c, "tls_allowed_clients").value, "alice,bob,svc@example.com");
+  EXPECT_EQ(setting(c, "tls_min_version").value, "1.3");
+  // The default: TLS off, plain on.
+  auto d = load({});
+  EXPECT_FALSE(d.config.tls_port.has_value());
+  EXPECT_EQ(setting(d, "tls_port").value, "off");
+}
+
+TEST(ConfigLoader, TlsSettingsThatDoNotFitTogetherNameTheOption) {
+  EXPECT_NE(config_error_of({"--tls-port", "7879"}).find("tls_cert_file | "), std::string::npos);
+  EXPECT_NE(config_error_of({"--tls-port", "7879", "--tls-cert-file", "/c"}).find("tls_key_file | "),
+            std::string::npos);
+  EXPECT_NE(config_error_of({"--port", "off"}).find("port | "), std::string::npos);
+  EXPECT_NE(config_error_of({"--tls-allowed-clients", "alice"}).find("needs tls_ca_file"), std::string::npos);
+  EXPECT_NE(config_error_of({"--tls-min-version", "1.1"}).find("expected 1.2 or 1.3"), std::string::npos);
+  EXPECT_NE(config_error_of({"--tls-allowed-clients", "a,,b", "--tls-ca-file", "/ca"}).find("empty entry"),
+            std::string::npos);
+  EXPECT_NE(config_error_of({"--port", "7000", "--tls-port", "7000", "--tls-cert-file", "/c", "--tls-key-file", "/k"})
+                .find("tls_port"),
+            std::string::npos);
+}
+
+}  // namespace

@@ -182,6 +182,9 @@ ServerProcess::ServerProcess(std::vector<std::string> args, const std::string& p
   while (!std::regex_search(log_, m, listening))
     if (!read_log(deadline)) throw std::runtime_error(program + " did not start: " + log_);
   port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+  // "listening on A:P, TLS listening on A:Q ..." (both on one line).
+  static const std::regex tls_listening("TLS listening on [0-9.]+:([0-9]+)");
+  if (std::regex_search(log_, m, tls_listening)) tls_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
 }
 
 ServerProcess::~ServerProcess() {

@@ -91,7 +91,10 @@ class ServerProcess {
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
+  // The first port it listens on (plain, or TLS when that is the only one).
   std::uint16_t port() const { return port_; }
+  // Its TLS port; 0 when TLS is off.
+  std::uint16_t tls_port() const { return tls_port_; }
   void signal(int sig);
   // Exit status (128 + signal if killed), or -1 if still running after `limit`.
   int wait_exit(std::chrono::milliseconds limit);
@@ -108,6 +111,7 @@ class ServerProcess {
   int log_fd_ = -1;
   std::string log_;
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
 };
 
 // {"error": {"code": c, ...}} -> c; empty when `v` is not an error record.

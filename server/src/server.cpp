@@ -33,6 +33,10 @@ struct Server::Impl {
         budget(options.max_buffered_input()),
         core{options, router, Limits{options.max_record_bytes, options.max_depth, true}, stats, workers, budget, per_ip,
              {}, {}} {
+    options.validate();
+    // A certificate that cannot be used stops the server before it starts
+    // (and makes --check-config fail).
+    if (options.tls_port) tls = std::make_unique<detail::ServerTls>(options);
     for (unsigned i = 0; i < options.io_threads(); ++i) shards.push_back(std::make_unique<Shard>());
     drain_timer.emplace(shards.front()->ctx);
     core.on_session_closed = [this] {
@@ -55,12 +59,9 @@ struct Server::Impl {
     if (started) throw std::logic_error("server already started");
     if (!router.find(options.default_route))
       throw std::invalid_argument("default_route '" + options.default_route + "' names no registered handler");
-    options.validate();
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options.listen_address, ec);
     if (ec) throw std::invalid_argument("listen_address '" + options.listen_address + "' is not an IP address");
-    // Before anything listens: a certificate that cannot be used stops the start.
-    if (options.tls_port) tls = std::make_unique<detail::ServerTls>(options);
     auto open = [&](std::optional<detail::Listener>& out, std::uint16_t port, const detail::ServerTls* with_tls) {
       try {
         out.emplace(core, shards, asio::ip::tcp::endpoint(address, port), with_tls);

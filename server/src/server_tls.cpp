@@ -37,7 +37,7 @@ void require_readable(const char* option, const std::string& path) {
   if (!file) throw std::invalid_argument(std::string(option) + ": cannot read '" + path + "': " + std::strerror(errno));
 }
 
-[[noreturn]] void unusable(const char* option, const std::string& path, const char* what) {
+[[noreturn]] void unusable(const char* option, const std::string& path, const std::string& what) {
   throw std::invalid_argument(std::string(option) + ": '" + path + "' " + what + " (" + openssl_reason() + ")");
 }
 
@@ -63,8 +63,9 @@ std::vector<std::string> certificate_names(X509* cert) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
     if (name->type != GEN_DNS && name->type != GEN_EMAIL && name->type != GEN_URI) continue;
     const ASN1_IA5STRING* text = name->d.ia5;
-    names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)),
-                       static_cast<std::size_t>(ASN1_STRING_length(text)));
+    std::string entry(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)),
+                      static_cast<std::size_t>(ASN1_STRING_length(text)));
+    if (std::find(names.begin(), names.end(), entry) == names.end()) names.push_back(std::move(entry));
   }
   GENERAL_NAMES_free(sans);
   return names;
@@ -115,10 +116,13 @@ std::shared_ptr<ssl::context> ServerTls::load() const {
   if (SSL_CTX_use_certificate_chain_file(handle, options_.tls_cert_file.c_str()) != 1)
     unusable("tls_cert_file", options_.tls_cert_file, "is not a PEM certificate chain");
   require_readable("tls_key_file", options_.tls_key_file);
-  if (SSL_CTX_use_PrivateKey_file(handle, options_.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-    unusable("tls_key_file", options_.tls_key_file, "is not a PEM private key");
-  if (SSL_CTX_check_private_key(handle) != 1)
-    unusable("tls_key_file", options_.tls_key_file, ("does not match tls_cert_file '" + options_.tls_cert_file + "'").c_str());
+  // OpenSSL checks the key against the certificate as it loads it.
+  const std::string mismatch = "does not match tls_cert_file '" + options_.tls_cert_file + "'";
+  if (SSL_CTX_use_PrivateKey_file(handle, options_.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    const bool wrong_key = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+    unusable("tls_key_file", options_.tls_key_file, wrong_key ? mismatch : "is not a PEM private key");
+  }
+  if (SSL_CTX_check_private_key(handle) != 1) unusable("tls_key_file", options_.tls_key_file, mismatch);
 
   if (!options_.tls_ca_file.empty()) {
     require_readable("tls_ca_file", options_.tls_ca_file);

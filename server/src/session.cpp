@@ -505,9 +505,13 @@ void Session::protocol_error(const DecodeError& error) {
   shard_.counters.add(too_large ? Counter::records_too_large : Counter::decode_errors);
   const auto held = in_.unconsumed();
   const std::uint64_t into = error.offset() - std::min<std::uint64_t>(error.offset(), in_.stream_offset());
-  spdlog::warn("protocol error from {}: {} at stream byte {}: {} [bytes at error: {}]; closing", peer(),
+  // A TLS ClientHello starts 16 03: say what it probably is.
+  const bool tls_hello = total_records_ == 0 && in_.stream_offset() == 0 && held.size() >= 2 && held[0] == 0x16 &&
+                         held[1] == 0x03;
+  spdlog::warn("protocol error from {}: {} at stream byte {}: {} [bytes at error: {}]{}; closing", peer(),
                to_string(error.code()), error.offset(), error.message(),
-               masked_sample(held.subspan(std::min<std::size_t>(static_cast<std::size_t>(into), held.size()))));
+               masked_sample(held.subspan(std::min<std::size_t>(static_cast<std::size_t>(into), held.size()))),
+               tls_hello ? " (a TLS handshake: a TLS client on the plain port?)" : "");
   end_input(too_large ? codes::record_too_large : codes::decode_error,
             std::string(to_string(error.code())) + " at byte " + std::to_string(error.offset()) + ": " +
                 error.message());

@@ -20,6 +20,9 @@ using Options = config::ServerConfig;
 
 class Server {
  public:
+  // Throws std::invalid_argument when the options do not fit together
+  // (Options::validate) or a TLS file cannot be used (the message names the
+  // option and the file).
   explicit Server(Options options = {});
   ~Server();  // shuts down (graceful, bounded by drain_timeout) and waits
   Server(const Server&) = delete;
@@ -30,9 +33,7 @@ class Server {
   const Options& options() const;
 
   // Binds, listens and starts the I/O and worker threads; returns at once.
-  // Throws std::invalid_argument when default_route names no handler, the
-  // options do not fit together (Options::validate) or a TLS file cannot be
-  // used (the message names the option and the file), and
+  // Throws std::invalid_argument when default_route names no handler and
   // std::system_error when the address cannot be bound.
   void start();
   // The bound plain port (useful with port 0); 0 when the plain listener is
