@@ -240,10 +240,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     // write per buffer.
     auto self = this->shared_from_this();
     asio::async_write(stream_, asio::buffer(batch_), [self](boost::system::error_code ec, std::size_t) {
-      if (ec) {
-        ++self->shared_.errors;
-        return;
-      }
+      if (ec) return self->fail("write", ec);
       self->read_more();
     });
   }
@@ -251,12 +248,16 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   void read_more() {
     auto self = this->shared_from_this();
     stream_.async_read_some(asio::buffer(in_), [self](boost::system::error_code ec, std::size_t n) {
-      if (ec) {
-        ++self->shared_.errors;
-        return;
-      }
+      if (ec) return self->fail("read", ec);
       self->on_data(n);
     });
+  }
+
+  // The connection stops; its reason is printed once (over TLS it is often
+  // the server's alert, e.g. a client certificate it requires).
+  void fail(const char* what, const boost::system::error_code& ec) {
+    std::cerr << "crous-bench: " << what << ": " << ec.message() << "\n";
+    ++shared_.errors;
   }
 
   void on_data(std::size_t n) {
