@@ -21,11 +21,26 @@
 // prints the growth per connection. The server runs on this machine (its
 // /proc entry is read) with an open-file limit and connection cap above N;
 // this program raises its own soft open-file limit to the hard one.
+//
+// Connection-rate mode: each of `connections` workers opens a connection,
+// sends one ping, reads the answer, closes, and starts over, for `duration`
+// seconds; it prints completed connections per second. Over TLS every
+// connection is a full handshake: the client never offers a session to resume.
+//
+//   crous-bench --handshakes --tls --cacert ca.pem --port 7879 --connections 50 --duration 5
+//
+// TLS (--tls, with --cacert/--cert/--key/--servername/--insecure) works in
+// every mode and for both protocols. The connections are set up by the client
+// library's make_tls_context/prepare_tls_connection, so the benchmark verifies
+// and negotiates exactly as crous clients do.
 #include <sys/resource.h>
+
+#include <openssl/ssl.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
@@ -41,8 +56,12 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
+#include "crous/client/error.hpp"
+#include "crous/client/options.hpp"
+#include "crous/client/tls.hpp"
 #include "crous/flux.hpp"
 #include "crous/record_buffer.hpp"
 
@@ -50,7 +69,9 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
 using Clock = std::chrono::steady_clock;
+using TlsStream = ssl::stream<tcp::socket>;
 
 struct Settings {
   std::string host = "127.0.0.1";
@@ -70,7 +91,53 @@ struct Settings {
   double settle = 1;              // seconds between the last connect/answer and reading VmRSS
   unsigned connect_batch = 500;  // connects in flight at once
   double time_limit = 120;       // the whole measurement, or it fails
+  // Connection-rate mode: connect, one ping, close, repeat.
+  bool handshakes = false;
+  crous::client::TlsOptions tls;
 };
+
+// ---- plain and TLS streams ----
+// The connection classes below are templates on the stream type, tcp::socket
+// or TlsStream; these helpers are the only places where the two differ.
+
+template <class Stream>
+inline constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
+
+// What every TLS connection of a run shares; unused by plain runs.
+struct TlsSetup {
+  std::shared_ptr<ssl::context> context;
+  crous::client::TlsOptions options;
+  std::string host;  // the name given to prepare_tls_connection (SNI, verification)
+};
+
+// A new, unconnected stream. For TLS: SNI and the certificate name check are
+// set up as the clients do (throws ClientError(tls_config) if the name is unusable).
+template <class Stream>
+Stream make_stream(asio::io_context& ctx, const TlsSetup& tls) {
+  if constexpr (is_tls<Stream>) {
+    Stream stream(ctx, *tls.context);
+    crous::client::prepare_tls_connection(stream.native_handle(), tls.options, tls.host);
+    return stream;
+  } else {
+    return Stream(ctx);
+  }
+}
+
+// Connects, sets TCP_NODELAY and, for TLS, completes the handshake.
+// Blocking; throws with the reason.
+template <class Stream>
+void connect_stream(Stream& stream, const tcp::resolver::results_type& endpoints) {
+  asio::connect(stream.lowest_layer(), endpoints);
+  stream.lowest_layer().set_option(tcp::no_delay(true));
+  if constexpr (is_tls<Stream>) {
+    boost::system::error_code ec;
+    stream.handshake(ssl::stream_base::client, ec);
+    if (ec) {
+      throw std::runtime_error("TLS handshake failed: " +
+                               crous::client::describe_tls_failure(ec, stream.native_handle()));
+    }
+  }
+}
 
 class Histogram {
  public:
@@ -141,10 +208,12 @@ std::string redis_request(const Settings& s, unsigned id) {
          "\r\n" + value + "\r\n";
 }
 
-class Connection : public std::enable_shared_from_this<Connection> {
+template <class Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(asio::io_context& ctx, const Settings& s, Shared& shared, Histogram& hist, unsigned id)
-      : socket_(ctx), settings_(s), shared_(shared), hist_(hist), in_(256 * 1024) {
+  Connection(asio::io_context& ctx, const TlsSetup& tls, const Settings& s, Shared& shared, Histogram& hist,
+             unsigned id)
+      : stream_(make_stream<Stream>(ctx, tls)), settings_(s), shared_(shared), hist_(hist), in_(256 * 1024) {
     if (s.protocol == "redis") {
       std::string one = redis_request(s, id);
       for (unsigned i = 0; i < s.pipeline; ++i) batch_.insert(batch_.end(), one.begin(), one.end());
@@ -155,8 +224,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void start(const tcp::resolver::results_type& endpoints) {
-    asio::connect(socket_, endpoints);
-    socket_.set_option(tcp::no_delay(true));
+    connect_stream(stream_, endpoints);
     send_batch();
   }
 
@@ -167,23 +235,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (Clock::now() >= shared_.stop_at) return;
     pending_ = settings_.pipeline;
     sent_at_ = Clock::now();
-    asio::async_write(socket_, asio::buffer(batch_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      if (ec) {
-        ++self->shared_.errors;
-        return;
-      }
+    // One contiguous buffer: ssl::stream's async_write_some sends only the
+    // first buffer of a sequence, so a sequence would cost a TLS record and a
+    // write per buffer.
+    auto self = this->shared_from_this();
+    asio::async_write(stream_, asio::buffer(batch_), [self](boost::system::error_code ec, std::size_t) {
+      if (ec) return self->fail("write", ec);
       self->read_more();
     });
   }
 
   void read_more() {
-    socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-      if (ec) {
-        ++self->shared_.errors;
-        return;
-      }
+    auto self = this->shared_from_this();
+    stream_.async_read_some(asio::buffer(in_), [self](boost::system::error_code ec, std::size_t n) {
+      if (ec) return self->fail("read", ec);
       self->on_data(n);
     });
+  }
+
+  // The connection stops; its reason is printed once (over TLS it is often
+  // the server's alert, e.g. a client certificate it requires).
+  void fail(const char* what, const boost::system::error_code& ec) {
+    std::cerr << "crous-bench: " << what << ": " << ec.message() << "\n";
+    ++shared_.errors;
   }
 
   void on_data(std::size_t n) {
@@ -240,7 +314,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return records;
   }
 
-  tcp::socket socket_;
+  Stream stream_;
   const Settings& settings_;
   Shared& shared_;
   Histogram& hist_;
@@ -298,25 +372,34 @@ unsigned raise_fd_limit() {
 }
 
 // A connection that only connects and then pings, one request at a time.
-// Small on purpose: the client holds 10,000 of them.
-class HeldConnection : public std::enable_shared_from_this<HeldConnection> {
+// Small on purpose: the client holds 10,000 of them (connection-memory mode),
+// or opens and closes them as fast as the server lets it (connection-rate mode).
+template <class Stream>
+class PingConnection : public std::enable_shared_from_this<PingConnection<Stream>> {
  public:
-  HeldConnection(asio::io_context& ctx, const Settings& s) : socket_(ctx), settings_(s) {}
+  PingConnection(asio::io_context& ctx, const TlsSetup& tls, const Settings& s)
+      : stream_(make_stream<Stream>(ctx, tls)), settings_(s) {}
 
+  // TCP connect, TCP_NODELAY and, for TLS, the handshake.
   void connect(const tcp::endpoint& to, std::function<void(bool)> done) {
-    socket_.async_connect(to, [self = shared_from_this(), done = std::move(done)](boost::system::error_code ec) {
-      if (!ec) self->socket_.set_option(tcp::no_delay(true), ec);
-      if (ec) std::cerr << "crous-bench: connect: " << ec.message() << "\n";
-      done(!ec);
-    });
+    stream_.lowest_layer().async_connect(
+        to, [self = this->shared_from_this(), done = std::move(done)](boost::system::error_code ec) mutable {
+          if (!ec) self->stream_.lowest_layer().set_option(tcp::no_delay(true), ec);
+          if (ec) {
+            std::cerr << "crous-bench: connect: " << ec.message() << "\n";
+            return done(false);
+          }
+          if constexpr (is_tls<Stream>) self->handshake(std::move(done));
+          else done(true);
+        });
   }
 
   // Sends `count` pings one after another, each after the previous answer.
   void ping(unsigned count, std::function<void(bool)> done) {
     if (count == 0) return done(true);
-    asio::async_write(socket_, asio::buffer(request()),
-                      [self = shared_from_this(), count, done = std::move(done)](boost::system::error_code ec,
-                                                                                 std::size_t) mutable {
+    asio::async_write(stream_, asio::buffer(request()),
+                      [self = this->shared_from_this(), count, done = std::move(done)](boost::system::error_code ec,
+                                                                                       std::size_t) mutable {
                         if (ec) {
                           std::cerr << "crous-bench: write: " << ec.message() << "\n";
                           return done(false);
@@ -327,7 +410,22 @@ class HeldConnection : public std::enable_shared_from_this<HeldConnection> {
 
   void close() {
     boost::system::error_code ec;
-    socket_.close(ec);
+    stream_.lowest_layer().close(ec);
+  }
+
+  // Ends the connection as a well-behaved client does: over TLS, close_notify
+  // first, and the socket closed once the server has answered it or closed
+  // its side (the outcome is ignored: the exchange was already complete).
+  void shut_down(std::function<void()> done) {
+    if constexpr (is_tls<Stream>) {
+      stream_.async_shutdown([self = this->shared_from_this(), done = std::move(done)](boost::system::error_code) {
+        self->close();
+        done();
+      });
+    } else {
+      close();
+      done();
+    }
   }
 
  private:
@@ -340,8 +438,18 @@ class HeldConnection : public std::enable_shared_from_this<HeldConnection> {
     return settings_.protocol == "redis" ? redis : crous;
   }
 
+  void handshake(std::function<void(bool)> done) {
+    stream_.async_handshake(ssl::stream_base::client, [self = this->shared_from_this(), done = std::move(done)](
+                                                          boost::system::error_code ec) {
+      if (ec)
+        std::cerr << "crous-bench: TLS handshake failed: "
+                  << crous::client::describe_tls_failure(ec, self->stream_.native_handle()) << "\n";
+      done(!ec);
+    });
+  }
+
   void await_answer(unsigned count, std::function<void(bool)> done) {
-    socket_.async_read_some(asio::buffer(in_), [self = shared_from_this(), count, done = std::move(done)](
+    stream_.async_read_some(asio::buffer(in_), [self = this->shared_from_this(), count, done = std::move(done)](
                                                    boost::system::error_code ec, std::size_t n) mutable {
       if (ec) {
         std::cerr << "crous-bench: read: " << ec.message() << "\n";
@@ -386,7 +494,7 @@ class HeldConnection : public std::enable_shared_from_this<HeldConnection> {
     return 1;
   }
 
-  tcp::socket socket_;
+  Stream stream_;
   const Settings& settings_;
   std::array<std::uint8_t, 256> in_{};
   crous::RecordBuffer responses_;
@@ -442,7 +550,8 @@ double per_connection_kib(long before, long after, unsigned n) {
   return before < 0 || after < 0 ? 0.0 : static_cast<double>(after - before) / static_cast<double>(n);
 }
 
-int run_hold(const Settings& s) {
+template <class Stream>
+int run_hold(const Settings& s, const TlsSetup& tls) {
   const unsigned n = s.hold_connections;
   const unsigned fd_limit = raise_fd_limit();
   if (fd_limit < n + 64) {
@@ -470,9 +579,9 @@ int run_hold(const Settings& s) {
 
   const Rss before = rss_of(s.server_pid);
   const long fds_before = open_fds(s.server_pid);
-  std::vector<std::shared_ptr<HeldConnection>> conns;
+  std::vector<std::shared_ptr<PingConnection<Stream>>> conns;
   conns.reserve(n);
-  for (unsigned i = 0; i < n; ++i) conns.push_back(std::make_shared<HeldConnection>(ctx, s));
+  for (unsigned i = 0; i < n; ++i) conns.push_back(std::make_shared<PingConnection<Stream>>(ctx, tls, s));
 
   bool ok = for_each_batched(
       ctx, s, n, deadline, [&](std::size_t i, std::function<void(bool)> done) { conns[i]->connect(endpoint, std::move(done)); },
@@ -500,8 +609,10 @@ int run_hold(const Settings& s) {
   settle();
   const Rss closed = rss_of(s.server_pid);
 
-  std::printf("protocol=%s hold_connections=%u requests_per_connection=%u server_pid=%ld connect_time=%.2fs settle=%.1fs\n",
-              s.protocol.c_str(), n, s.requests_per_connection, s.server_pid, connect_s, s.settle);
+  std::printf("protocol=%s tls=%s hold_connections=%u requests_per_connection=%u server_pid=%ld connect_time=%.2fs "
+              "settle=%.1fs\n",
+              s.protocol.c_str(), is_tls<Stream> ? "on" : "off", n, s.requests_per_connection, s.server_pid, connect_s,
+              s.settle);
   std::printf("server_rss_kib before=%ld idle=%ld answered=%ld closed=%ld\n", before.rss, idle.rss, answered.rss,
               closed.rss);
   std::printf("server_rss_anon_kib before=%ld idle=%ld answered=%ld closed=%ld\n", before.anon, idle.anon,
@@ -513,7 +624,164 @@ int run_hold(const Settings& s) {
   return ok ? 0 : 1;
 }
 
+// ---- throughput and connection-rate modes ----
+
+// In-flight work gets this long after the end of the measurement; a server
+// that stops answering cannot hang the run.
+constexpr std::chrono::seconds kDrainLimit{10};
+
+// Runs each context on its own thread until it runs out of work or `deadline`
+// passes. False if any context still had work at the deadline.
+bool run_all(const std::vector<std::unique_ptr<asio::io_context>>& contexts, Clock::time_point deadline) {
+  std::atomic<bool> late{false};
+  std::vector<std::thread> threads;
+  for (auto& ctx : contexts)
+    threads.emplace_back([c = ctx.get(), deadline, &late] {
+      c->run_until(deadline);
+      if (!c->stopped()) late = true;
+    });
+  for (auto& t : threads) t.join();
+  if (late)
+    std::cerr << "crous-bench: connections still busy " << kDrainLimit.count() << " s after the end (server stalled?)\n";
+  return !late;
+}
+
+void set_times(const Settings& s, Shared& shared) {
+  const auto start = Clock::now();
+  shared.measure_from = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.warmup));
+  shared.stop_at =
+      shared.measure_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.duration));
+}
+
+std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned n) {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (unsigned t = 0; t < n; ++t) contexts.push_back(std::make_unique<asio::io_context>(1));
+  return contexts;
+}
+
+template <class Stream>
+int run_throughput(const Settings& s, const TlsSetup& tls) {
+  Shared shared;
+  set_times(s, shared);
+  // Declared before the connections: pending handlers own connections, so
+  // the contexts must outlive the vector.
+  auto contexts = make_contexts(s.threads);
+  std::vector<Histogram> hists(s.threads);
+  std::vector<std::shared_ptr<Connection<Stream>>> conns;
+  try {
+    tcp::resolver resolver(*contexts[0]);
+    auto endpoints = resolver.resolve(s.host, s.port);
+    for (unsigned i = 0; i < s.connections; ++i) {
+      unsigned t = i % s.threads;
+      conns.push_back(std::make_shared<Connection<Stream>>(*contexts[t], tls, s, shared, hists[t], i));
+      conns.back()->start(endpoints);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "crous-bench: cannot connect to " << s.host << ":" << s.port << ": " << e.what() << "\n";
+    return 1;
+  }
+  if (!run_all(contexts, shared.stop_at + kDrainLimit)) ++shared.errors;
+
+  Histogram all;
+  for (auto& h : hists) all.merge(h);
+  std::uint64_t done = 0;
+  for (auto& c : conns) done += c->completed;
+  double rate = static_cast<double>(done) / s.duration;
+  std::printf("protocol=%s tls=%s connections=%u pipeline=%u record_size=%zu duration=%.1fs threads=%u\n",
+              s.protocol.c_str(), is_tls<Stream> ? "on" : "off", s.connections, s.pipeline, s.record_size, s.duration,
+              s.threads);
+  std::printf("records=%llu rate=%.0f records/s latency_us p50=%.1f p99=%.1f p99.9=%.1f errors=%llu\n",
+              static_cast<unsigned long long>(done), rate, all.percentile_us(50), all.percentile_us(99),
+              all.percentile_us(99.9), static_cast<unsigned long long>(shared.errors.load()));
+  return shared.errors.load() == 0 ? 0 : 1;
+}
+
+// Connection-rate mode: one worker per --connections, each going through new
+// connections one after another (connect, TLS handshake, one ping, close)
+// until the end of the measurement.
+template <class Stream>
+class ConnectLoop : public std::enable_shared_from_this<ConnectLoop<Stream>> {
+ public:
+  ConnectLoop(asio::io_context& ctx, const TlsSetup& tls, const Settings& s, const tcp::endpoint& to, Shared& shared,
+              Histogram& hist)
+      : ctx_(ctx), tls_(tls), settings_(s), to_(to), shared_(shared), hist_(hist) {}
+
+  void next() {
+    const auto began = Clock::now();
+    if (began >= shared_.stop_at) return;
+    auto conn = std::make_shared<PingConnection<Stream>>(ctx_, tls_, settings_);
+    conn->connect(to_, [self = this->shared_from_this(), conn, began](bool ok) {
+      if (!ok) return self->failed();
+      conn->ping(1, [self, conn, began](bool ok) {
+        if (!ok) return self->failed();
+        conn->shut_down([self, began] { self->finished(began); });
+      });
+    });
+  }
+
+  std::uint64_t completed = 0;
+
+ private:
+  // The worker stops at its first failure (the reason is printed): a server
+  // refusing connections would otherwise get, and print, thousands a second.
+  void failed() { ++shared_.errors; }
+
+  void finished(Clock::time_point began) {
+    const auto now = Clock::now();
+    if (now >= shared_.measure_from && now < shared_.stop_at) {
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - began).count();
+      hist_.record(static_cast<std::uint64_t>(ns));
+      ++completed;
+    }
+    next();
+  }
+
+  asio::io_context& ctx_;
+  const TlsSetup& tls_;
+  const Settings& settings_;
+  const tcp::endpoint to_;
+  Shared& shared_;
+  Histogram& hist_;
+};
+
+template <class Stream>
+int run_handshakes(const Settings& s, const TlsSetup& tls) {
+  Shared shared;
+  auto contexts = make_contexts(s.threads);
+  std::vector<Histogram> hists(s.threads);
+  std::vector<std::shared_ptr<ConnectLoop<Stream>>> loops;
+  tcp::endpoint endpoint;
+  try {
+    tcp::resolver resolver(*contexts[0]);
+    endpoint = *resolver.resolve(s.host, s.port).begin();
+  } catch (const std::exception& e) {
+    std::cerr << "crous-bench: cannot resolve " << s.host << ":" << s.port << ": " << e.what() << "\n";
+    return 1;
+  }
+  set_times(s, shared);
+  for (unsigned i = 0; i < s.connections; ++i) {
+    unsigned t = i % s.threads;
+    loops.push_back(std::make_shared<ConnectLoop<Stream>>(*contexts[t], tls, s, endpoint, shared, hists[t]));
+    loops.back()->next();
+  }
+  if (!run_all(contexts, shared.stop_at + kDrainLimit)) ++shared.errors;
+
+  Histogram all;
+  for (auto& h : hists) all.merge(h);
+  std::uint64_t done = 0;
+  for (auto& l : loops) done += l->completed;
+  double rate = static_cast<double>(done) / s.duration;
+  std::printf("protocol=%s tls=%s mode=handshakes concurrency=%u duration=%.1fs threads=%u%s\n", s.protocol.c_str(),
+              is_tls<Stream> ? "on" : "off", s.connections, s.duration, s.threads,
+              is_tls<Stream> ? " (full TLS handshakes: no session resumption)" : "");
+  std::printf("connections=%llu rate=%.0f connections/s latency_us p50=%.1f p99=%.1f p99.9=%.1f errors=%llu\n",
+              static_cast<unsigned long long>(done), rate, all.percentile_us(50), all.percentile_us(99),
+              all.percentile_us(99.9), static_cast<unsigned long long>(shared.errors.load()));
+  return shared.errors.load() == 0 ? 0 : 1;
+}
+
 bool parse(int argc, char** argv, Settings& s) {
+  bool tls_detail = false;  // a TLS option other than --tls itself
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -536,67 +804,72 @@ bool parse(int argc, char** argv, Settings& s) {
     else if (a == "--settle") s.settle = std::stod(value());
     else if (a == "--connect-batch") s.connect_batch = static_cast<unsigned>(std::stoul(value()));
     else if (a == "--time-limit") s.time_limit = std::stod(value());
+    else if (a == "--handshakes") s.handshakes = true;
+    else if (a == "--tls") s.tls.enabled = true;
+    else if (a == "--cacert") s.tls.ca_file = value(), tls_detail = true;
+    else if (a == "--cert") s.tls.cert_file = value(), tls_detail = true;
+    else if (a == "--key") s.tls.key_file = value(), tls_detail = true;
+    else if (a == "--servername") s.tls.server_name = value(), tls_detail = true;
+    else if (a == "--insecure") s.tls.verify_peer = false, tls_detail = true;
     else {
       std::cout << "usage: crous-bench [--host H] [--port P] [--protocol crous|redis] [--op echo]\n"
                    "                   [--connections N] [--pipeline N] [--record-size BYTES]\n"
-                   "                   [--duration SECONDS] [--warmup SECONDS] [--threads N]\n"
+                   "                   [--duration SECONDS] [--warmup SECONDS] [--threads N] [TLS]\n"
+                   "       crous-bench --handshakes [--host H] [--port P] [--protocol crous|redis]\n"
+                   "                   [--connections N] [--duration SECONDS] [--warmup SECONDS] [--threads N] [TLS]\n"
                    "       crous-bench --hold-connections N --server-pid PID [--host H] [--port P]\n"
                    "                   [--protocol crous|redis] [--requests-per-connection N]\n"
-                   "                   [--settle SECONDS] [--connect-batch N] [--time-limit SECONDS]\n";
+                   "                   [--settle SECONDS] [--connect-batch N] [--time-limit SECONDS] [TLS]\n"
+                   "TLS:   --tls [--cacert FILE] [--cert FILE --key FILE] [--servername NAME] [--insecure]\n"
+                   "       verifies the server against --cacert (default: the system's CAs) and the name\n"
+                   "       --servername (default: --host); --insecure accepts any certificate.\n"
+                   "--handshakes: each of --connections workers repeatedly connects, sends one ping\n"
+                   "       ({\"op\":\"ping\"} or PING), reads the answer and closes; reports connections/s.\n"
+                   "       With --tls every connection is a full handshake (no session resumption).\n";
       return a == "--help" || a == "-h" ? false : throw std::invalid_argument("unknown option " + a);
     }
   }
   if (s.protocol != "crous" && s.protocol != "redis") throw std::invalid_argument("--protocol: crous or redis");
   if (s.connections == 0 || s.pipeline == 0 || s.threads == 0 || s.connect_batch == 0)
     throw std::invalid_argument("counts must be > 0");
+  if (tls_detail && !s.tls.enabled)
+    throw std::invalid_argument("--cacert, --cert, --key, --servername and --insecure need --tls");
+  if (s.handshakes && s.hold_connections > 0)
+    throw std::invalid_argument("--handshakes and --hold-connections are different modes");
+  if (s.handshakes && s.pipeline != 1) throw std::invalid_argument("--handshakes sends one ping per connection");
   return true;
+}
+
+// Everything TLS connections share, checked before any connection exists so
+// that a bad file or name is reported once, not by every connection.
+TlsSetup make_tls_setup(const Settings& s) {
+  TlsSetup tls{crous::client::make_tls_context(s.tls), s.tls, s.host};
+  // Every connection makes a full handshake: no session is ever offered for
+  // resumption (OpenSSL caches no client sessions by default; explicit here).
+  SSL_CTX_set_session_cache_mode(tls.context->native_handle(), SSL_SESS_CACHE_OFF);
+  asio::io_context probe;
+  make_stream<TlsStream>(probe, tls);
+  return tls;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Settings s;
+  TlsSetup tls;
   try {
     if (!parse(argc, argv, s)) return 0;
+    if (s.tls.enabled) tls = make_tls_setup(s);
   } catch (const std::exception& e) {
     std::cerr << "crous-bench: " << e.what() << "\n";
     return 2;
   }
-  if (s.hold_connections > 0) return run_hold(s);
-  Shared shared;
-  auto start = Clock::now();
-  shared.measure_from = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.warmup));
-  shared.stop_at = shared.measure_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.duration));
-
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
-  std::vector<Histogram> hists(s.threads);
-  std::vector<std::shared_ptr<Connection>> conns;
-  try {
-    for (unsigned t = 0; t < s.threads; ++t) contexts.push_back(std::make_unique<asio::io_context>(1));
-    tcp::resolver resolver(*contexts[0]);
-    auto endpoints = resolver.resolve(s.host, s.port);
-    for (unsigned i = 0; i < s.connections; ++i) {
-      unsigned t = i % s.threads;
-      conns.push_back(std::make_shared<Connection>(*contexts[t], s, shared, hists[t], i));
-      conns.back()->start(endpoints);
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "crous-bench: cannot connect to " << s.host << ":" << s.port << ": " << e.what() << "\n";
-    return 1;
-  }
-  std::vector<std::thread> threads;
-  for (auto& ctx : contexts) threads.emplace_back([c = ctx.get()] { c->run(); });
-  for (auto& t : threads) t.join();
-
-  Histogram all;
-  for (auto& h : hists) all.merge(h);
-  std::uint64_t done = 0;
-  for (auto& c : conns) done += c->completed;
-  double rate = static_cast<double>(done) / s.duration;
-  std::printf("protocol=%s connections=%u pipeline=%u record_size=%zu duration=%.1fs threads=%u\n", s.protocol.c_str(),
-              s.connections, s.pipeline, s.record_size, s.duration, s.threads);
-  std::printf("records=%llu rate=%.0f records/s latency_us p50=%.1f p99=%.1f p99.9=%.1f errors=%llu\n",
-              static_cast<unsigned long long>(done), rate, all.percentile_us(50), all.percentile_us(99),
-              all.percentile_us(99.9), static_cast<unsigned long long>(shared.errors.load()));
-  return shared.errors.load() == 0 ? 0 : 1;
+  // One instantiation of each mode per stream type; the modes are the same code.
+  auto run = [&](auto stream_type) {
+    using Stream = typename decltype(stream_type)::type;
+    if (s.hold_connections > 0) return run_hold<Stream>(s, tls);
+    if (s.handshakes) return run_handshakes<Stream>(s, tls);
+    return run_throughput<Stream>(s, tls);
+  };
+  return s.tls.enabled ? run(std::type_identity<TlsStream>{}) : run(std::type_identity<tcp::socket>{});
 }
