@@ -9,6 +9,7 @@
 
 #include "deadline_queue.hpp"
 #include "input_budget.hpp"
+#include "log_throttle.hpp"
 #include "output_queue.hpp"
 #include "worker_pool.hpp"
 
@@ -198,6 +199,23 @@ TEST(DeadlineQueue, FiresInDeadlineOrderFollowsMovesAndCancelsAndLetsRunReturn) 
   ctx.run();
   EXPECT_LT(DeadlineQueue::clock::now() - started, 1s);
   EXPECT_EQ(fired.size(), 3u);
+}
+
+}  // namespace
+}  // namespace crous::server::detail
+
+namespace crous::server::detail {
+namespace {
+
+TEST(LogThrottle, LetsABurstThroughPerPeriodThenCountsWhatItHeldBack) {
+  using namespace std::chrono_literals;
+  LogThrottle throttle(10s, 3);
+  const auto t0 = LogThrottle::clock::now();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(throttle.admit(t0 + std::chrono::seconds(i)), std::optional<std::uint64_t>(0));
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(throttle.admit(t0 + 5s));
+  // A new period: the first line says five were held back, the next says none.
+  EXPECT_EQ(throttle.admit(t0 + 11s), std::optional<std::uint64_t>(5));
+  EXPECT_EQ(throttle.admit(t0 + 12s), std::optional<std::uint64_t>(0));
 }
 
 }  // namespace

@@ -14,7 +14,6 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);
-constexpr auto kAcceptWarnEvery = std::chrono::seconds(10);
 }  // namespace
 
 Listener::Listener(ServerCore& core, std::vector<std::unique_ptr<Shard>>& shards, const tcp::endpoint& endpoint,
@@ -64,17 +63,12 @@ void Listener::on_accept(const boost::system::error_code& ec, tcp::socket socket
     if (stopped_) return;
     // Typically EMFILE: retrying at once would spin. Existing connections
     // keep being served meanwhile.
-    const auto now = std::chrono::steady_clock::now();
-    if (accept_warned_at_ == std::chrono::steady_clock::time_point{} || now - accept_warned_at_ >= kAcceptWarnEvery) {
-      if (accept_failures_unsaid_ != 0)
+    if (auto held_back = accept_warnings_.admit()) {
+      if (*held_back != 0)
         spdlog::warn("accept failed: {}; retrying every 100 ms ({} more failures since the last warning)",
-                     ec.message(), accept_failures_unsaid_);
+                     ec.message(), *held_back);
       else
         spdlog::warn("accept failed: {}; retrying every 100 ms", ec.message());
-      accept_warned_at_ = now;
-      accept_failures_unsaid_ = 0;
-    } else {
-      ++accept_failures_unsaid_;
     }
     retry_timer_.expires_after(kAcceptRetry);
     retry_timer_.async_wait([this](const boost::system::error_code& e) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "log_throttle.hpp"
 #include "server_core.hpp"
 #include "server_tls.hpp"
 
@@ -40,10 +41,9 @@ class Listener {
   const ServerTls* tls_;
   tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
-  // "accept failed" is said once per kAcceptWarnEvery with a count of the
-  // repeats, not ten times a second while fds stay exhausted.
-  std::chrono::steady_clock::time_point accept_warned_at_{};
-  std::uint64_t accept_failures_unsaid_ = 0;
+  // "accept failed" is said once per 10 s with a count of the repeats, not
+  // ten times a second while fds stay exhausted.
+  LogThrottle accept_warnings_{std::chrono::seconds(10), 1};
   std::size_t next_shard_ = 0;
   bool stopped_ = false;
 };

@@ -13,6 +13,7 @@
 #include "crous/server/server.hpp"
 #include "deadline_queue.hpp"
 #include "input_budget.hpp"
+#include "log_throttle.hpp"
 #include "stats.hpp"
 #include "worker_pool.hpp"
 
@@ -50,6 +51,8 @@ struct ServerCore {
   std::atomic<bool> draining{false};
   // Called (on the session's thread) after a session has closed.
   std::function<void()> on_session_closed;
+  // Failed TLS handshakes: a burst of warnings per 10 s, then a count.
+  LogThrottle handshake_warnings{std::chrono::seconds(10), 20};
 };
 
 }  // namespace crous::server::detail

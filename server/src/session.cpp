@@ -194,7 +194,13 @@ void Session::on_handshake(const boost::system::error_code& ec) {
 // nothing else is affected.
 void Session::handshake_failed(const std::string& reason) {
   core_.stats.add(Counter::tls_handshake_failures);
-  spdlog::warn("TLS handshake failed from {}: {}; closing", peer(), reason);
+  if (auto held_back = core_.handshake_warnings.admit()) {
+    if (*held_back != 0)
+      spdlog::warn("TLS handshake failed from {}: {}; closing ({} more failed handshakes not logged before this one)",
+                   peer(), reason, *held_back);
+    else
+      spdlog::warn("TLS handshake failed from {}: {}; closing", peer(), reason);
+  }
   close("TLS handshake failed");
 }
 
@@ -202,8 +208,9 @@ void Session::handshake_failed(const std::string& reason) {
 // the usual close (the connection carries on as a plain one just for that).
 void Session::answer_plain_client() {
   core_.stats.add(Counter::tls_handshake_failures);
-  spdlog::warn("TLS handshake failed from {}: the client sent a plain Crous record to the TLS port; answering "
-               "tls_required in the clear and closing", peer());
+  if (core_.handshake_warnings.admit())
+    spdlog::warn("TLS handshake failed from {}: the client sent a plain Crous record to the TLS port; answering "
+                 "tls_required in the clear and closing", peer());
   tls_.reset();
   phase_ = Phase::serving;
   end_input(codes::tls_required, "this port speaks TLS: connect with TLS, or use the server's plain port");
