@@ -84,7 +84,7 @@ std::string show_list(const std::vector<std::string>& items) {
   return out;
 }
 
-const std::array<Option, 26> kOptions{{
+const std::array<Option, 27> kOptions{{
     {"listen_address", "IP address to listen on (IPv4 or IPv6 literal)",
      parse_address, [](const ServerConfig& c) { return c.listen_address; }},
     {"port", "plain TCP port; 0 picks a free one; off = no plain listener",
@@ -115,6 +115,13 @@ const std::array<Option, 26> kOptions{{
     {"handshake_timeout", "a TLS handshake must complete within this",
      [](ServerConfig& c, std::string_view v) { c.handshake_timeout = positive_duration(v); },
      [](const ServerConfig& c) { return format_duration(c.handshake_timeout); }},
+    {"compression", "lz4: clients may switch their connection to LZ4 with a hello; off: never",
+     [](ServerConfig& c, std::string_view v) {
+       if (v == "lz4") c.compression = Compression::lz4;
+       else if (v == "off") c.compression = Compression::off;
+       else throw std::invalid_argument("expected lz4 or off");
+     },
+     [](const ServerConfig& c) { return std::string(to_string(c.compression)); }},
     {"threads", "I/O threads; 0 = one per hardware thread",
      [](ServerConfig& c, std::string_view v) { c.threads = static_cast<unsigned>(parse_unsigned(v, 0, 1024)); },
      [](const ServerConfig& c) { return std::to_string(c.threads); }},
