@@ -11,12 +11,12 @@ build_packages=(
   ca-certificates g++ cmake make pkg-config
   libboost-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmsgpack-cxx-dev
-  libssl-dev openssl
+  libssl-dev openssl liblz4-dev
   procps
 )
-bench_packages=(redis-server redis-tools)
+bench_packages=(redis-server redis-tools libzstd-dev)
 clang_packages=(clang-14 libclang-rt-14-dev)
-runtime_packages=(libspdlog1.10 libfmt9 libssl3)
+runtime_packages=(libspdlog1.10 libfmt9 libssl3 liblz4-1)
 
 case "${1:-}" in
   --runtime) wanted=("${runtime_packages[@]}") ;;
