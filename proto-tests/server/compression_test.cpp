@@ -12,6 +12,7 @@
 #include "crous/flux.hpp"
 #include "crous/lz4_stream.hpp"
 #include "server_test_util.hpp"
+#include "test_pki.hpp"
 #include "tls_test_client.hpp"
 
 namespace crous::test {
@@ -213,7 +214,47 @@ TEST(Compression, TruncationInsideABlockIsADecodeError) {
   auto error = c.read();
   ASSERT_TRUE(error);
   EXPECT_EQ(error_code_of(*error), "decode_error");
-  EXPECT_NE((*error)["error"]["message"].as_string().find("LZ4 block"), std::string::npos);
+  EXPECT_NE((*error)["error"]["message"].as_string().find("truncated"), std::string::npos)
+      << (*error)["error"]["message"].as_string();
+}
+
+// The whole stack: TCP, TLS, LZ4, FLUX records.
+TEST(Compression, Lz4InsideTls) {
+  TestPki pki;
+  auto server_cert = pki.issue_server();
+  auto options = test_options();
+  options.tls_port = 0;
+  options.tls_cert_file = server_cert.cert.string();
+  options.tls_key_file = server_cert.key.string();
+  TestServer server(options);
+  TlsClient c(server.server().tls_port(), {.ca_file = pki.ca_cert().string()});
+  c.connect();
+  c.send(Dict{{"op", "hello"}, {"compression", List{"lz4"}}});
+  Value answer = c.read();
+  ASSERT_EQ(answer["compression"], Value("lz4"));
+  Lz4StreamCompressor out;
+  Lz4StreamDecompressor in;
+  Bytes plain, wire;
+  for (const auto& r : numbered(0, 1000)) encode_flux(r, plain);
+  out.write(plain, wire);
+  out.flush(wire);
+  c.send_bytes(wire);
+  RecordBuffer records;
+  int answered = 0;
+  while (answered < 1000) {
+    if (auto record = records.next()) {
+      ASSERT_EQ(decode_flux(*record)["id"], Value(answered));
+      ++answered;
+      continue;
+    }
+    if (auto block = in.next()) {
+      records.append(*block);
+      continue;
+    }
+    Bytes raw;
+    ASSERT_EQ(c.receive_raw(raw), TlsClient::Next::record) << c.last_error();
+    in.append(raw);
+  }
 }
 
 TEST(Compression, BackpressureHoldsOnACompressedConnection) {

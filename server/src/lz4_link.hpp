@@ -42,7 +42,8 @@ class Lz4Link {
   // Compressed bytes of a block not yet complete (or blocks not yet taken).
   std::size_t buffered() const noexcept { return input_.buffered(); }
   bool mid_block() const noexcept { return input_.buffered() != 0 || block_.has_value(); }
-  std::uint64_t compressed_offset() const noexcept { return input_.offset(); }
+  // At the end of input: DecodeError(truncated) if it ended inside a block.
+  void finish_input() const { input_.finish(); }
 
   // ---- output ----
   void compress(std::span<const std::uint8_t> plain, Bytes& wire) { output_.write(plain, wire); }

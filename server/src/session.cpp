@@ -370,10 +370,12 @@ void Session::process_input() {
     handle_record(*record);
   }
   if (phase_ == Phase::serving && peer_eof_ && accepting_input() && !waiting_for_memory_) {
-    if (lz4_ && lz4_->mid_block()) {
-      return protocol_error(DecodeError(ErrorCode::truncated, lz4_->compressed_offset(),
-                                        "connection closed inside an LZ4 block (" +
-                                            std::to_string(lz4_->buffered()) + " compressed bytes of it received)"));
+    if (lz4_) {
+      try {
+        lz4_->finish_input();
+      } catch (const DecodeError& e) {
+        return protocol_error(e);
+      }
     }
     if (!in_.empty()) {
       return protocol_error(DecodeError(ErrorCode::truncated, in_.end_offset(),
@@ -393,9 +395,8 @@ bool Session::next_block() {
   std::optional<std::span<const std::uint8_t>> block;
   try {
     block = lz4_->block();
-  } catch (const DecodeError& e) {
-    protocol_error(DecodeError(e.code(), e.offset(), "LZ4 stream, compressed byte " + std::to_string(e.offset()) +
-                                                         ": " + e.message()));
+  } catch (const DecodeError& e) {  // its message counts compressed bytes, and says so
+    protocol_error(e);
     return false;
   }
   if (!block) return false;
