@@ -134,6 +134,21 @@ TEST(Compression, PlainClientsAndServersWithCompressionOffAreUnaffected) {
   EXPECT_EQ(asked.socket().read()["pong"], Value(true));
 }
 
+TEST(Compression, ConnectionsStayPlainWhenTheInputBudgetCannotHoldTheirPages) {
+  auto options = test_options();
+  options.max_buffered_bytes = 512 * 1024;  // one compressed connection's pages (~280 KiB), not two
+  TestServer server(options);
+  Lz4Client first(server.port());
+  EXPECT_EQ(first.hello()["compression"], Value("lz4"));
+  first.send({Dict{{"op", "ping"}}});
+  EXPECT_EQ((*first.read())["pong"], Value(true));
+  EXPECT_GE(server.server().stats().input_buffered_bytes, 4u * 65536);
+  Lz4Client second(server.port());
+  EXPECT_EQ(second.hello()["compression"], Value("none"));
+  second.socket().send(Dict{{"op", "ping"}});
+  EXPECT_EQ(second.socket().read()["pong"], Value(true));
+}
+
 TEST(Compression, HelloWithoutLz4OrNotFirstChangesNothing) {
   TestServer server;
   Lz4Client none(server.port());

@@ -50,7 +50,7 @@ class Lz4Link {
   void end_batch(Bytes& wire) { output_.flush(wire); }
 
   // Pages and LZ4 state of both directions, for the connection's footprint.
-  std::size_t memory() const noexcept { return input_.memory() + output_.memory(); }
+  std::size_t memory() const noexcept { return input_.memory() + output_.memory() + held_.capacity(); }
 
  private:
   Lz4StreamDecompressor input_;

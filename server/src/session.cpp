@@ -322,8 +322,9 @@ void Session::settle_input() {
     in_.keep_rest();
     in_.release();  // only when nothing is left: an idle connection holds no buffer
   }
-  // Compressed bytes waiting for the rest of their block count too.
-  const std::size_t held = in_.capacity() + (lz4_ && phase_ == Phase::serving ? lz4_->buffered() : 0);
+  // A compressed connection's LZ4 pages and the compressed bytes waiting for
+  // the rest of their block count too.
+  const std::size_t held = in_.capacity() + (lz4_ && phase_ != Phase::closed ? lz4_->memory() : 0);
   if (held != budget_held_) {
     budget_held_ = held;
     core_.budget.hold(*this, budget_held_);
@@ -423,8 +424,21 @@ void Session::hello(const Value& request) {
   if (offered && core_.options.compression == config::Compression::lz4)
     for (const Value& name : offered->as_list())
       if (name.is_string() && name.as_string() == "lz4") lz4 = true;
-  Dict response{{"protocol", 1}, {"compression", lz4 ? "lz4" : "none"}};
   const Lz4Format format;
+  std::unique_ptr<Lz4Link> link;
+  if (lz4) {
+    // A compressed connection holds its LZ4 pages for as long as it lives;
+    // they come out of the input budget, and when that has no room the
+    // connection simply stays uncompressed (nobody is evicted for it).
+    link = std::make_unique<Lz4Link>(format);
+    if (core_.budget.used() + link->memory() > core_.budget.limit()) {
+      spdlog::debug("connection {}: hello asked for lz4; the input budget has no room for its pages, answering none",
+                    peer());
+      link.reset();
+      lz4 = false;
+    }
+  }
+  Dict response{{"protocol", 1}, {"compression", lz4 ? "lz4" : "none"}};
   if (lz4) {
     response.insert_or_assign("page_size", static_cast<std::int64_t>(format.page_size));
     response.insert_or_assign("size_bytes", static_cast<std::int64_t>(format.size_bytes));
@@ -435,7 +449,7 @@ void Session::hello(const Value& request) {
   if (!lz4) return;
   // The switch: this response goes out plain; every later byte both ways
   // is LZ4. What the client sent after its hello is already compressed.
-  lz4_ = std::make_unique<Lz4Link>(format);
+  lz4_ = std::move(link);
   plain_output_left_ = out_.pending_bytes();
   const auto rest = in_.unconsumed();
   lz4_->received(rest);
