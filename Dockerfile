@@ -28,6 +28,10 @@ COPY config/crous-server.conf /etc/crous/crous-server.conf
 ENV CROUS_CONFIG=/etc/crous/crous-server.conf \
     CROUS_LISTEN_ADDRESS=0.0.0.0 \
     CROUS_PORT=7878
+# TLS: mount certificate, key (and CA for mutual TLS) read-only, readable by
+# uid 10001, and set CROUS_TLS_PORT=7879 CROUS_TLS_CERT_FILE=...
+# CROUS_TLS_KEY_FILE=... [CROUS_TLS_CA_FILE=...] (CROUS_PORT=off for TLS
+# only); docker-compose.yml's "tls" profile does exactly that.
 USER 10001:10001
 EXPOSE 7878
 # crous-echo reads CROUS_PORT, so the check follows a moved port.
