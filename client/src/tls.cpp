@@ -52,7 +52,7 @@ std::string alert_hint(int reason, SSL* ssl) {
   const bool have_cert = ssl != nullptr && SSL_get_certificate(ssl) != nullptr;
   switch (reason - SSL_AD_REASON_OFFSET) {
     case SSL_AD_CERTIFICATE_REQUIRED:
-      return "the server requires a client certificate (TlsOptions::cert_file and key_file)";
+      return "the server requires a client certificate: set cert_file and key_file";
     case SSL_AD_HANDSHAKE_FAILURE:
       // TLS 1.2 servers answer a missing client certificate this way.
       return have_cert ? std::string() : "the server may require a client certificate";
@@ -107,11 +107,15 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsOptions& options) {
     require_readable(options.key_file, "key file");
     context->use_certificate_chain_file(options.cert_file, ec);
     if (ec) config_error("cannot load certificate file '" + options.cert_file + "' (PEM certificates expected)", ec);
+    const auto mismatch = [&] {
+      return ClientError(ClientErrc::tls_config,
+                         "key file '" + options.key_file + "' does not match certificate '" + options.cert_file + "'");
+    };
     context->use_private_key_file(options.key_file, ssl::context::pem, ec);
+    // OpenSSL 3 already compares the key with the certificate here.
+    if (ec && ssl_reason(ec) == X509_R_KEY_VALUES_MISMATCH) throw mismatch();
     if (ec) config_error("cannot load key file '" + options.key_file + "' (an unencrypted PEM key expected)", ec);
-    if (SSL_CTX_check_private_key(handle) != 1)
-      throw ClientError(ClientErrc::tls_config,
-                        "key file '" + options.key_file + "' does not match certificate '" + options.cert_file + "'");
+    if (SSL_CTX_check_private_key(handle) != 1) throw mismatch();
   }
   return context;
 }

@@ -367,8 +367,10 @@ TEST(TlsClient, UnusableFilesAreTlsConfigErrorsNamingTheFile) {
       {"CA file not PEM", {.ca_file = garbage}, garbage},
       {"certificate not PEM", {.cert_file = garbage, .key_file = alice.key.string()}, garbage},
       {"key not PEM", {.cert_file = alice.cert.string(), .key_file = garbage}, garbage},
-      {"key of another certificate", {.cert_file = alice.cert.string(), .key_file = bob.key.string()}, bob.key.string()},
-      {"key of no certificate", {.cert_file = alice.cert.string(), .key_file = other_key}, other_key},
+      {"key of another certificate", {.cert_file = alice.cert.string(), .key_file = bob.key.string()},
+       "key file '" + bob.key.string() + "' does not match certificate '" + alice.cert.string() + "'"},
+      {"key of no certificate", {.cert_file = alice.cert.string(), .key_file = other_key},
+       "key file '" + other_key + "' does not match"},
       {"certificate without key", {.cert_file = alice.cert.string()}, "key_file"},
   };
   for (const auto& c : cases) {
