@@ -54,14 +54,18 @@ std::string alert_hint(int reason, SSL* ssl) {
     case SSL_AD_CERTIFICATE_REQUIRED:
       return "the server requires a client certificate: set cert_file and key_file";
     case SSL_AD_HANDSHAKE_FAILURE:
-      // TLS 1.2 servers answer a missing client certificate this way.
-      return have_cert ? std::string() : "the server may require a client certificate";
+      // TLS 1.2 servers answer a missing client certificate this way, and
+      // servers that check more than the chain (crous-server's
+      // tls_allowed_clients) one they do not accept.
+      return have_cert ? "the server may have refused the client certificate"
+                       : "the server may require a client certificate";
     case SSL_AD_BAD_CERTIFICATE:
     case SSL_AD_UNSUPPORTED_CERTIFICATE:
     case SSL_AD_CERTIFICATE_REVOKED:
     case SSL_AD_CERTIFICATE_EXPIRED:
     case SSL_AD_CERTIFICATE_UNKNOWN:
     case SSL_AD_UNKNOWN_CA:
+    case SSL_AD_ACCESS_DENIED:
       // The only certificate a server judges is the client's.
       return have_cert ? "the server refused the client certificate" : std::string();
     default:
