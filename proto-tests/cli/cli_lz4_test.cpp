@@ -117,6 +117,7 @@ TEST(CliLz4, BadCompressedInputIsInvalidDataWithTheCompressedOffset) {
     compressor.flush(stream);
   }
   test::write_file(dir / "cut.lz4s", Bytes(stream.begin(), stream.end() - 3));
+  test::write_file(dir / "in.flux", plain);
   auto result = run_crous({"validate", "--lz4-page", "4K", "cut.lz4s"}, dir);
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("truncated at byte " + std::to_string(last_block) + ": compressed stream ends inside the LZ4 block"),
@@ -131,6 +132,13 @@ TEST(CliLz4, BadCompressedInputIsInvalidDataWithTheCompressedOffset) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("bad_block at byte " + std::to_string(last_block)), std::string::npos) << result.err;
   EXPECT_FALSE(fs::exists(dir / "out.crout"));
+
+  // Compressed JSON cut short: the reader must not take the cut for the end.
+  result = run_shell("\"$CROUS\" convert --to json --compress lz4 --lz4-width 2 --lz4-page 4K in.flux | head -c 200 > cut.jsonl.lz4s", dir);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  result = run_crous({"validate", "--decompress", "lz4", "--lz4-page", "4K", "--from", "json", "cut.jsonl.lz4s"}, dir);
+  EXPECT_EQ(result.exit_code, 1) << result.out;
+  EXPECT_NE(result.err.find("truncated at byte 0: compressed stream ends inside the LZ4 block"), std::string::npos) << result.err;
 
   // Not ours and not LZ4.
   test::write_file(dir / "junk", Bytes{'j', 'u', 'n', 'k', '!', '!', '!', '!'});

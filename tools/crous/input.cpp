@@ -47,13 +47,14 @@ std::optional<Format> Input::detect(PeekableInput& in) { return format_of(text(i
 
 Format Input::format(const InputOptions& options) {
   if (options.decompress) {
-    // The probe finds the prefix width when it was not given; data it does
-    // not recognise (JSON, say) is read with the default width.
-    const auto found = options.lz4_width_given ? std::nullopt : probe_lz4(options);
+    // The probe finds the prefix width when it was not given: told that the
+    // input is compressed, any first block that decompresses will do (JSON
+    // has no header to look for).
+    const auto found = options.lz4_width_given ? std::nullopt : probe_lz4(options, false);
     decompress(found.value_or(options.lz4));
   } else if (!options.from && !detect(raw_)) {
     // No header of ours: it may be compressed.
-    if (const auto lz4 = probe_lz4(options)) decompress(*lz4);
+    if (const auto lz4 = probe_lz4(options, true)) decompress(*lz4);
   }
   if (options.from) return parse_format(*options.from);
   PeekableInput& records = decompressed_ ? *decompressed_ : raw_;
@@ -71,12 +72,32 @@ Format Input::format(const InputOptions& options) {
                                              "--decompress lz4 (and --lz4-page if its pages are over 64 KiB)");
 }
 
+namespace {
+
+// Whether `block` (size prefix included) decompresses, to data that starts
+// with a header of ours if `want_header`.
+bool first_block_fits(std::span<const std::uint8_t> block, const Lz4Format& format, bool want_header) {
+  try {
+    Lz4StreamDecompressor decompressor(format);
+    decompressor.append(block);
+    const auto data = decompressor.next();
+    return data && !data->empty() && (!want_header || format_of(text(data->first(std::min(data->size(), header_bytes)))));
+  } catch (const DecodeError&) {
+    return false;  // not a block with this width
+  }
+}
+
+}  // namespace
+
 // An LZ4 stream has no magic number, but its first block is a strong sign:
 // a size prefix within the block bound, that many bytes present, and data
-// that decompresses and starts with a header of ours. Each width is tried
-// (4, 2, 1) unless one was given; the first block is at most one compressed
-// page, peeked and then replayed.
-std::optional<Lz4Format> Input::probe_lz4(const InputOptions& options) {
+// that decompresses (and, `want_header`, starts with a header of ours).
+// Each width is tried (4, 2, 1) unless one was given; the first block is at
+// most one compressed page, peeked and then replayed. Without `want_header`
+// (the input is said to be compressed), a width whose first block is cut
+// short still wins over none, so that reading says "truncated".
+std::optional<Lz4Format> Input::probe_lz4(const InputOptions& options, bool want_header) {
+  std::optional<Lz4Format> cut;
   for (const unsigned width : {4u, 2u, 1u}) {
     Lz4Format format = options.lz4;
     if (!options.lz4_width_given) {
@@ -93,25 +114,19 @@ std::optional<Lz4Format> Input::probe_lz4(const InputOptions& options) {
       }
     }
     const auto prefix = raw_.peek(format.size_bytes);
-    if (prefix.size() < format.size_bytes) return std::nullopt;
     std::size_t size = 0;
-    for (unsigned i = 0; i < format.size_bytes; ++i) size |= std::size_t{prefix[i]} << (8 * i);
-    if (size != 0 && size <= format.block_bound()) {
+    for (unsigned i = 0; i < prefix.size(); ++i) size |= std::size_t{prefix[i]} << (8 * i);
+    if (prefix.size() == format.size_bytes && size != 0 && size <= format.block_bound()) {
       const auto block = raw_.peek(format.size_bytes + size);
-      if (block.size() == format.size_bytes + size) {
-        try {
-          Lz4StreamDecompressor decompressor(format);
-          decompressor.append(block);
-          const auto data = decompressor.next();
-          if (data && !data->empty() && format_of(text(data->first(std::min(data->size(), header_bytes))))) return format;
-        } catch (const DecodeError&) {
-          // not a block with this width
-        }
+      if (block.size() < format.size_bytes + size) {
+        if (!cut) cut = format;
+      } else if (first_block_fits(block, format, want_header)) {
+        return format;
       }
     }
     if (options.lz4_width_given) break;
   }
-  return std::nullopt;
+  return want_header ? std::nullopt : cut;
 }
 
 void Input::decompress(const Lz4Format& format) {

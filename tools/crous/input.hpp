@@ -45,7 +45,7 @@ class Input final : public InputStream {
 
  private:
   std::optional<Format> detect(PeekableInput& in);  // nullopt: no header of ours
-  std::optional<Lz4Format> probe_lz4(const InputOptions& options);
+  std::optional<Lz4Format> probe_lz4(const InputOptions& options, bool want_header);
   void decompress(const Lz4Format& format);
 
   FileInput file_;
