@@ -10,35 +10,38 @@ namespace crous {
 
 namespace {
 
-// What a block would decompress to, walking its sequences (LZ4 block
-// format: token, literal length, literals, 2-byte offset, match length; the
-// last sequence has literals only) without writing anything; nullopt if
-// the sequences themselves are malformed. Only used to say why a block
-// failed: LZ4 reports every failure alike.
-std::optional<std::uint64_t> walked_size(const std::uint8_t* block, std::size_t size) {
-  std::size_t i = 0;
+// Adds the extension bytes of an LZ4 length whose 4-bit field was 15 (each
+// byte adds itself; 255 means another follows). False if the block ends first.
+bool extend_length(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t& length) {
+  for (;;) {
+    if (p == end) return false;
+    const std::uint8_t more = *p++;
+    length += more;
+    if (more != 255) return true;
+  }
+}
+
+// What a block decompresses to, walking its sequences (LZ4 block format:
+// token, literal length, literals, 2-byte offset, match length; the last
+// sequence has literals only) without writing anything; nullopt if the
+// sequences themselves are malformed. Kept to a tight loop: a bulk stream
+// walks every other block (see next()).
+std::optional<std::uint64_t> walked_size(const std::uint8_t* p, std::size_t size) {
+  const std::uint8_t* const end = p + size;
   std::uint64_t out = 0;
-  const auto length = [&](std::uint64_t nibble) -> std::optional<std::uint64_t> {
-    if (nibble != 15) return nibble;
-    for (;;) {
-      if (i == size) return std::nullopt;
-      const std::uint8_t more = block[i++];
-      nibble += more;
-      if (more != 255) return nibble;
-    }
-  };
-  while (i < size) {
-    const std::uint8_t token = block[i++];
-    const auto literals = length(token >> 4);
-    if (!literals || size - i < *literals) return std::nullopt;
-    i += static_cast<std::size_t>(*literals);
-    out += *literals;
-    if (i == size) return out;
-    if (size - i < 2) return std::nullopt;
-    i += 2;
-    const auto match = length(token & 15);
-    if (!match) return std::nullopt;
-    out += *match + 4;
+  while (p < end) {
+    const unsigned token = *p++;
+    std::uint64_t literals = token >> 4;
+    if (literals == 15 && !extend_length(p, end, literals)) return std::nullopt;
+    if (static_cast<std::uint64_t>(end - p) < literals) return std::nullopt;
+    p += literals;
+    out += literals;
+    if (p == end) return out;
+    if (end - p < 2) return std::nullopt;
+    p += 2;
+    std::uint64_t match = token & 15;
+    if (match == 15 && !extend_length(p, end, match)) return std::nullopt;
+    out += match + 4;
   }
   return std::nullopt;  // ended with a match
 }
