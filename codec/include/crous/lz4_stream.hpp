@@ -97,13 +97,14 @@ class Lz4StreamCompressor {
 // unpacker shape): compressed bytes go in by append() or fill(), each
 // block's data comes out of next().
 //
-// Memory: the two pages and the compressed bytes not yet taken. fill() reads at most what completes one
-// block of max_block_bytes(), so a reader that uses it holds two pages plus
-// one compressed block; append() takes whatever it is given, so a caller
-// that appends reads of at most max_block_bytes() and drains next() after
-// each holds at most two pages plus two blocks. A hostile block cannot make
-// it hold more: a size prefix beyond the block bound is refused as soon as
-// it arrives, and output never exceeds the page.
+// Memory: the two pages and the compressed bytes not yet taken. fill()
+// reads at most what completes one block of max_block_bytes(), so a reader
+// that uses it holds two pages plus one compressed block; append() takes
+// whatever it is given, so a caller that appends reads of at most
+// max_block_bytes() and drains next() after each holds at most two pages
+// plus two blocks. A hostile block cannot make it hold more: a size prefix
+// beyond the block bound is refused as soon as it arrives, and output never
+// exceeds the page.
 class Lz4StreamDecompressor {
  public:
   explicit Lz4StreamDecompressor(Lz4Format format = {});
@@ -117,8 +118,8 @@ class Lz4StreamDecompressor {
   // whole block of max_block_bytes(); false at end of stream.
   bool fill(InputStream& upstream);
 
-  // The next block's decompressed bytes (valid until the next call to
-  // next(), append() or fill(); may be empty for an empty block), or nullopt
+  // The next block's decompressed bytes (in a page: valid until the next
+  // call to next(); may be empty for an empty block), or nullopt
   // when no whole block is buffered yet. Throws DecodeError (offset: of the
   // block's size prefix in the compressed stream): bad_block for a size
   // prefix of 0 or beyond the block bound (thrown as soon as the prefix is
