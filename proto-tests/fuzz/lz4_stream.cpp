@@ -100,7 +100,7 @@ Decoded decode_in_reads(ByteView stream, const Knobs& knobs) {
   fuzz::ReadPlan reads(knobs.seed, knobs.max_read);
   // Two pages; a partial block plus one read, or two blocks (its geometric growth stops there).
   const std::size_t block = knobs.format.max_block_bytes();
-  const std::size_t bound = 2 * knobs.format.page_size + std::max(2 * block, block + knobs.max_read) + 64;
+  const std::size_t bound = 2 * knobs.format.page_size + std::max(2 * block, block + knobs.max_read);
   try {
     for (std::size_t pos = 0; pos < stream.size();) {
       const std::size_t n = std::min(reads.next(), stream.size() - pos);
@@ -121,7 +121,7 @@ Decoded decode_adapter(ByteView stream, const Knobs& knobs) {
   fuzz::PlannedInputStream upstream(stream, fuzz::ReadPlan(knobs.seed + 1, knobs.max_read));
   Lz4InputStream in(upstream, knobs.format);
   fuzz::ReadPlan reads(knobs.seed + 2, knobs.max_read);
-  const std::size_t bound = 2 * knobs.format.page_size + knobs.format.max_block_bytes() + 64;
+  const std::size_t bound = 2 * knobs.format.page_size + knobs.format.max_block_bytes();
   std::vector<std::uint8_t> buffer(256);
   try {
     while (const std::size_t n = in.read(buffer.data(), reads.next())) {
