@@ -15,8 +15,8 @@ std::vector<Value> make_corpus(std::size_t count = corpus_records);
 
 // Larger records, repetitive in keys and text as a service's records are:
 // 2,000 orders of ~2 KB as FLUX (a customer, a dozen line items, a status
-// history). The shape of crous-lz4-bench's "orders" corpus, so crous-bench
-// --records orders sends the same bytes that benchmark compresses.
+// history). crous-lz4-bench compresses them and crous-bench --records
+// orders sends them, so both benchmarks see the same bytes.
 inline constexpr std::size_t order_records = 2'000;
 Value order_record(std::uint64_t i);
 
