@@ -54,6 +54,7 @@ class Bench {
  private:
   awaitable<void> start() {
     co_await client_.async_connect(options_.host, options_.port, use_awaitable);
+    warn_if_declined(options_, client_.compression());
     started_ = Clock::now();
     show_progress_ = ::isatty(STDERR_FILENO) == 1;
     if (show_progress_) report_progress();
@@ -107,6 +108,9 @@ class Bench {
         << fmt::format("latency p50 {:.3f} ms  p99 {:.3f} ms  max {:.3f} ms\n", percentile_ms(latencies_, 0.50),
                        percentile_ms(latencies_, 0.99), percentile_ms(latencies_, 1.0))
         << fmt::format("error responses {}\n", errors_);
+    if (options_.compression != client::Compression::none) {
+      out << fmt::format("compression {}\n", client::to_string(client_.compression()));
+    }
   }
 
   const EchoOptions& options_;

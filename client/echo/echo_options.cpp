@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace crous::echo {
@@ -11,7 +12,8 @@ const char* const usage_text =
     "usage: crous-echo [--host H] [--port P] [--op OP] [--format crout|json|flux]\n"
     "                  [--timeout MS] [--quiet] [--count N [--pipeline K]]\n"
     "                  [--tls] [--cacert FILE] [--cert FILE --key FILE]\n"
-    "                  [--servername NAME] [--insecure] [RECORD ...]\n"
+    "                  [--servername NAME] [--insecure] [--compress lz4|none]\n"
+    "                  [RECORD ...]\n"
     "\n"
     "Sends records to a crous-server and prints each response.\n"
     "  RECORD          CROUT text ({s4:name:s5:Alice}), JSON ({\"name\": \"Alice\"}),\n"
@@ -26,6 +28,9 @@ const char* const usage_text =
     "  --quiet         print nothing; only the exit status tells (health checks)\n"
     "  --count N       benchmark: send the one record N times and print a summary\n"
     "  --pipeline K    benchmark: keep K calls in flight (default 1)\n"
+    "  --compress C    lz4: ask the server to LZ4-compress the connection both\n"
+    "                  ways (a server that declines is used uncompressed, with a\n"
+    "                  warning); none (default): no hello, plain records\n"
     "\n"
     "TLS (each of these flags turns TLS on; the server's certificate is verified\n"
     "unless --insecure):\n"
@@ -38,11 +43,12 @@ const char* const usage_text =
     "\n"
     "Environment (flags win): CROUS_PORT for --port; CROUS_CLIENT_TLS=1 for --tls;\n"
     "CROUS_CLIENT_TLS_CA_FILE, CROUS_CLIENT_TLS_CERT_FILE, CROUS_CLIENT_TLS_KEY_FILE,\n"
-    "CROUS_CLIENT_TLS_SERVER_NAME for --cacert, --cert, --key, --servername.\n"
+    "CROUS_CLIENT_TLS_SERVER_NAME for --cacert, --cert, --key, --servername;\n"
+    "CROUS_CLIENT_COMPRESSION for --compress.\n"
     "\n"
     "Exit status: 0 all responses fine, 1 some response was an error record,\n"
     "2 bad command line, input or TLS file, 3 connection failed (refused, timeout,\n"
-    "closed, TLS handshake refused).\n";
+    "closed, TLS handshake refused, compression hello failed).\n";
 
 namespace {
 
@@ -61,6 +67,12 @@ OutputFormat parse_format(std::string_view text) {
   if (text == "json") return OutputFormat::json;
   if (text == "flux") return OutputFormat::flux;
   throw UsageError("--format: expected crout, json or flux, got '" + std::string(text) + "'");
+}
+
+client::Compression parse_compression(std::string_view name, std::string_view text) {
+  if (text == "lz4") return client::Compression::lz4;
+  if (text == "none") return client::Compression::none;
+  throw UsageError(std::string(name) + ": expected lz4 or none, got '" + std::string(text) + "'");
 }
 
 // CROUS_CLIENT_TLS accepts the usual spellings of a switch.
@@ -114,6 +126,9 @@ std::optional<EchoOptions> parse_echo_args(int argc, char** argv) {
     options.port = parse_number<unsigned short>("CROUS_PORT", port, 1);
   }
   read_tls_environment(options.tls);
+  if (const char* compression = environment("CROUS_CLIENT_COMPRESSION")) {
+    options.compression = parse_compression("CROUS_CLIENT_COMPRESSION", compression);
+  }
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     auto value = [&]() -> std::string_view {
@@ -151,6 +166,8 @@ std::optional<EchoOptions> parse_echo_args(int argc, char** argv) {
       options.tls.server_name = value();
     } else if (arg == "--insecure") {
       options.tls.verify_peer = false;
+    } else if (arg == "--compress") {
+      options.compression = parse_compression(arg, value());
     } else if (arg == "--") {
       options.records.insert(options.records.end(), argv + i + 1, argv + argc);
       break;
@@ -164,8 +181,17 @@ std::optional<EchoOptions> parse_echo_args(int argc, char** argv) {
   return options;
 }
 
+void warn_if_declined(const EchoOptions& options, client::Compression chosen) {
+  if (options.quiet || options.compression == chosen) return;
+  std::fprintf(stderr, "crous-echo: the server declined --compress %s; the connection is uncompressed\n",
+               std::string(client::to_string(options.compression)).c_str());
+}
+
 client::Options client_options(const EchoOptions& options) {
-  return client::Options{.connect_timeout = options.timeout, .timeout = options.timeout, .tls = options.tls};
+  return client::Options{.connect_timeout = options.timeout,
+                         .timeout = options.timeout,
+                         .tls = options.tls,
+                         .compression = options.compression};
 }
 
 }  // namespace crous::echo

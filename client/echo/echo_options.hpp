@@ -24,6 +24,7 @@ struct EchoOptions {
   std::size_t pipeline = 1;          // benchmark: calls in flight
   std::vector<std::string> records;  // CROUT, JSON or @file
   client::TlsOptions tls;            // --tls and friends (tls.enabled: use TLS)
+  client::Compression compression = client::Compression::none;  // --compress
 };
 
 // Bad command line; the message says what is wrong.
@@ -32,13 +33,18 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses argv (after the CROUS_PORT and CROUS_CLIENT_TLS* variables, which
-// flags override). Returns nullopt after printing --help. Any TLS setting
+// Parses argv (after the CROUS_PORT, CROUS_CLIENT_TLS* and
+// CROUS_CLIENT_COMPRESSION variables, which flags override). Returns nullopt after printing --help. Any TLS setting
 // turns TLS on (tls.enabled).
 std::optional<EchoOptions> parse_echo_args(int argc, char** argv);
 
-// The client settings the options ask for (timeouts, TLS).
+// The client settings the options ask for (timeouts, TLS, compression).
 client::Options client_options(const EchoOptions& options);
+
+// After connect: a warning on stderr (unless --quiet) when --compress asked
+// for compression and the server chose none. Not an error: the records
+// still go through, only uncompressed.
+void warn_if_declined(const EchoOptions& options, client::Compression chosen);
 
 extern const char* const usage_text;
 

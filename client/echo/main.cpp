@@ -22,6 +22,7 @@ enum Exit { ok = 0, error_response = 1, bad_input = 2, connection_failed = 3 };
 int run_calls(const EchoOptions& options, const std::vector<Value>& records) {
   client::Client connection(client_options(options));
   connection.connect(options.host, options.port);
+  warn_if_declined(options, connection.compression());
   for (const auto& record : records) connection.send(record);
   connection.flush();
   int status = ok;

@@ -9,6 +9,8 @@ AsyncClient::AsyncClient(const executor_type& executor, Options options)
 
 AsyncClient::~AsyncClient() { close(); }
 
+Compression AsyncClient::compression() const noexcept { return connection_->compression(); }
+
 void AsyncClient::start_connect(std::string host, unsigned short port, std::unique_ptr<detail::Completion> completion) {
   boost::asio::post(connection_->strand(), [connection = connection_, host = std::move(host), port,
                                             completion = std::move(completion)]() mutable {

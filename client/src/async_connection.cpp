@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include "crous/flux.hpp"
+#include "hello.hpp"
 #include "net_error.hpp"
 
 namespace crous::client::detail {
@@ -57,9 +58,9 @@ void AsyncConnection::on_connected(const error_code& ec) {
   if (ec) return fail(connect_error(ec, peer_));
   error_code ignored;
   transport_->socket().set_option(tcp::no_delay(true), ignored);
-  if (!transport_->is_tls()) return on_open();
-  // Still State::connecting: the connect deadline covers the handshake.
-  handshaking_ = true;
+  if (!transport_->is_tls()) return start_hello();
+  // Still State::connecting: the connect deadline covers the handshake and the hello.
+  step_ = ConnectStep::tls_handshake;
   transport_->async_handshake([self = shared_from_this()](const error_code& handshake_ec) {
     self->on_handshake(handshake_ec);
   });
@@ -68,6 +69,22 @@ void AsyncConnection::on_connected(const error_code& ec) {
 void AsyncConnection::on_handshake(const error_code& ec) {
   if (state_ != State::connecting) return;
   if (ec) return fail(handshake_error(ec, peer_, transport_->ssl()));
+  start_hello();
+}
+
+void AsyncConnection::start_hello() {
+  if (options_.compression == Compression::none) return on_open();
+  step_ = ConnectStep::hello;
+  async_hello(*transport_, reader_, outbox_, options_.compression, peer_,
+              [self = shared_from_this()](const std::optional<ClientError>& error, Compression chosen) {
+                self->on_hello(error, chosen);
+              });
+}
+
+void AsyncConnection::on_hello(const std::optional<ClientError>& error, Compression chosen) {
+  if (state_ != State::connecting) return;  // timed out or closed meanwhile
+  if (error) return fail(*error);
+  compression_.store(chosen, std::memory_order_release);
   on_open();
 }
 
@@ -105,7 +122,7 @@ void AsyncConnection::call(const Value& request, std::unique_ptr<Completion> com
 // out together in the next write.
 void AsyncConnection::do_write() {
   if (write_in_flight_ || outbox_.empty()) return;
-  std::swap(writing_, outbox_.bytes());
+  std::swap(writing_, outbox_.wire());
   outbox_.clear();
   write_in_flight_ = true;
   transport_->async_write(asio::buffer(writing_), [self = shared_from_this()](const error_code& ec, std::size_t) {
@@ -166,7 +183,7 @@ void AsyncConnection::check_deadline() {
   if (state_ == State::closed) return;
   const auto now = Clock::now();
   if (state_ == State::connecting && connect_deadline_ <= now) {
-    return fail(connect_timeout_error(handshaking_, peer_, options_.connect_timeout.count()));
+    return fail(connect_timeout_error(step_, peer_, options_.connect_timeout.count()));
   }
   if (state_ == State::open && !pending_.empty() && pending_.front().deadline <= now) {
     return fail(timeout_error("waiting for a response from", peer_, options_.timeout.count()));
@@ -207,7 +224,7 @@ void AsyncConnection::end(const ClientError& error, bool goodbye) {
   if (connecting) std::exchange(connect_completion_, nullptr)->complete(failure, {});
   for (auto& pending : pending_) pending.completion->complete(failure, {});
   pending_.clear();
-  outbox_.clear();
+  outbox_.reset();
 }
 
 // close_notify, then the socket closes when the server answers with its

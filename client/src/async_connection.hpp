@@ -3,7 +3,10 @@
 // socket, resolver and timer use it as their executor, and AsyncClient posts
 // its requests to it), so there is no locking. Handlers hold a shared_ptr,
 // so the connection outlives the AsyncClient until the last one has run.
-// The stream is plain TCP or TLS (detail::Transport), made at connect.
+// The stream is plain TCP or TLS (detail::Transport), made at connect; the
+// records on it are LZ4-compressed after a hello that chose it (the hello
+// op, RequestBuffer and ResponseReader: shared with the sync client).
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -16,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "crous/client/async_client.hpp"
+#include "net_error.hpp"
 #include "request_buffer.hpp"
 #include "response_reader.hpp"
 #include "transport.hpp"
@@ -29,6 +33,8 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   AsyncConnection(const boost::asio::any_io_executor& executor, const Options& options);
 
   const Strand& strand() const noexcept { return strand_; }
+  // Set on the strand before async_connect completes; read from anywhere.
+  Compression compression() const noexcept { return compression_.load(std::memory_order_acquire); }
 
   void connect(const std::string& host, unsigned short port, std::unique_ptr<Completion> completion);
   void call(const Value& request, std::unique_ptr<Completion> completion);
@@ -50,6 +56,8 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   void on_resolved(const boost::system::error_code& ec, const tcp::resolver::results_type& endpoints);
   void on_connected(const boost::system::error_code& ec);
   void on_handshake(const boost::system::error_code& ec);
+  void start_hello();
+  void on_hello(const std::optional<ClientError>& error, Compression chosen);
   void on_open();
   void do_write();
   void do_read();
@@ -71,7 +79,8 @@ class AsyncConnection : public std::enable_shared_from_this<AsyncConnection> {
   std::string peer_;
   std::unique_ptr<Completion> connect_completion_;
   Clock::time_point connect_deadline_;
-  bool handshaking_ = false;
+  ConnectStep step_ = ConnectStep::tcp;
+  std::atomic<Compression> compression_{Compression::none};
   std::deque<Pending> pending_;  // calls in request order
   RequestBuffer outbox_;         // encoded requests waiting for the next write
   Bytes writing_;                // the bytes of the write in flight

@@ -13,6 +13,7 @@
 
 #include "crous/client/tls.hpp"
 #include "crous/flux.hpp"
+#include "hello.hpp"
 #include "net_error.hpp"
 #include "request_buffer.hpp"
 #include "response_reader.hpp"
@@ -44,6 +45,7 @@ class Client::Impl {
   std::chrono::milliseconds connect_timeout() const noexcept { return options_.connect_timeout; }
   std::size_t outstanding() const noexcept { return outstanding_; }
   bool is_open() const noexcept { return transport_ && transport_->is_open(); }
+  Compression compression() const noexcept { return compression_; }
   void close() noexcept;
 
  private:
@@ -67,6 +69,7 @@ class Client::Impl {
   bool tls_established_ = false;                     // handshake done, session still sound
   detail::ResponseReader reader_;
   detail::RequestBuffer outbox_;
+  Compression compression_ = Compression::none;  // what the server chose for this connection
   std::size_t outstanding_ = 0;
   std::string peer_ = "(not connected)";
   // Set once a read failed or met the end of the stream: receive() reports
@@ -90,7 +93,7 @@ bool Client::Impl::run_until(Clock::time_point deadline) {
 void Client::Impl::abort() noexcept {
   if (transport_) transport_->close();
   tls_established_ = false;
-  outbox_.clear();
+  outbox_.reset();
   outstanding_ = 0;
 }
 
@@ -126,6 +129,7 @@ void Client::Impl::require_open() const {
 void Client::Impl::connect(std::string_view host, unsigned short port, std::chrono::milliseconds timeout) {
   close();
   reader_ = detail::ResponseReader(options_.limits);
+  compression_ = Compression::none;
   read_end_.clear();
   peer_ = detail::peer_name(host, port);
   try {
@@ -136,7 +140,17 @@ void Client::Impl::connect(std::string_view host, unsigned short port, std::chro
   }
   const auto deadline = Clock::now() + timeout;
   std::optional<ClientError> error;
-  bool handshaking = false;
+  auto step = detail::ConnectStep::tcp;
+  // The last step, once the byte stream (TCP, or TLS over it) is up.
+  auto hello = [&] {
+    if (options_.compression == Compression::none) return;
+    step = detail::ConnectStep::hello;
+    detail::async_hello(*transport_, reader_, outbox_, options_.compression, peer_,
+                        [&](std::optional<ClientError> hello_error, Compression chosen) {
+                          if (hello_error) error = std::move(hello_error);
+                          compression_ = chosen;
+                        });
+  };
   resolver_.async_resolve(std::string(host), std::to_string(port), [&](const error_code& ec, tcp::resolver::results_type endpoints) {
     if (ec) {
       error = detail::resolve_error(ec, peer_);
@@ -149,15 +163,19 @@ void Client::Impl::connect(std::string_view host, unsigned short port, std::chro
       }
       error_code ignored;
       transport_->socket().set_option(tcp::no_delay(true), ignored);
-      if (!transport_->is_tls()) return;
-      // The handshake runs within the same deadline as the TCP connect.
-      handshaking = true;
+      if (!transport_->is_tls()) return hello();
+      // The handshake and the hello run within the same deadline as the TCP connect.
+      step = detail::ConnectStep::tls_handshake;
       transport_->async_handshake([&](const error_code& handshake_ec) {
-        if (handshake_ec) error = detail::handshake_error(handshake_ec, peer_, transport_->ssl());
+        if (handshake_ec) {
+          error = detail::handshake_error(handshake_ec, peer_, transport_->ssl());
+          return;
+        }
+        hello();
       });
     });
   });
-  if (!run_until(deadline)) fail(detail::connect_timeout_error(handshaking, peer_, timeout.count()));
+  if (!run_until(deadline)) fail(detail::connect_timeout_error(step, peer_, timeout.count()));
   if (error) fail(*error);
   tls_established_ = transport_->is_tls();
   failure_.clear();
@@ -191,7 +209,7 @@ void Client::Impl::flush() {
   require_open();
   bool write_done = false;
   error_code write_ec;
-  transport_->async_write(asio::buffer(outbox_.bytes()), [&](const error_code& ec, std::size_t) {
+  transport_->async_write(asio::buffer(outbox_.wire()), [&](const error_code& ec, std::size_t) {
     write_ec = ec;
     write_done = true;
     error_code ignored;
@@ -275,6 +293,7 @@ Value Client::call(const Value& request) { return impl_->call(request); }
 void Client::set_timeout(std::chrono::milliseconds timeout) noexcept { impl_->set_timeout(timeout); }
 std::size_t Client::outstanding() const noexcept { return impl_->outstanding(); }
 bool Client::is_open() const noexcept { return impl_->is_open(); }
+Compression Client::compression() const noexcept { return impl_->compression(); }
 void Client::close() noexcept { impl_->close(); }
 
 }  // namespace crous::client

@@ -18,6 +18,7 @@ std::string_view to_string(ClientErrc code) noexcept {
     case ClientErrc::io_error: return "io_error";
     case ClientErrc::tls_config: return "tls_config";
     case ClientErrc::tls_handshake_failed: return "tls_handshake_failed";
+    case ClientErrc::hello_failed: return "hello_failed";
   }
   return "unknown";
 }

@@ -37,8 +37,13 @@ ClientError timeout_error(std::string_view doing, const std::string& peer, long 
                      std::string(doing) + " " + peer + " timed out after " + std::to_string(millis) + " ms");
 }
 
-ClientError connect_timeout_error(bool handshaking, const std::string& peer, long long millis) {
-  return timeout_error(handshaking ? "TLS handshake with" : "connecting to", peer, millis);
+ClientError connect_timeout_error(ConnectStep step, const std::string& peer, long long millis) {
+  switch (step) {
+    case ConnectStep::tls_handshake: return timeout_error("TLS handshake with", peer, millis);
+    case ConnectStep::hello: return timeout_error("waiting for the answer to the compression hello from", peer, millis);
+    case ConnectStep::tcp: break;
+  }
+  return timeout_error("connecting to", peer, millis);
 }
 
 ClientError handshake_error(const boost::system::error_code& ec, const std::string& peer, SSL* ssl) {

@@ -22,8 +22,10 @@ bool is_peer_close(const boost::system::error_code& ec) noexcept;
 // A failure while sending or receiving; a peer close is connection_closed.
 ClientError transfer_error(const boost::system::error_code& ec, std::string_view doing, const std::string& peer);
 ClientError timeout_error(std::string_view doing, const std::string& peer, long long millis);
+// The steps of a connect, in order; a timeout says which one it was in.
+enum class ConnectStep { tcp, tls_handshake, hello };
 // A connect that ran out of time, saying which step it was in.
-ClientError connect_timeout_error(bool handshaking, const std::string& peer, long long millis);
+ClientError connect_timeout_error(ConnectStep step, const std::string& peer, long long millis);
 // A failed TLS handshake: "<host:port>: " + describe_tls_failure().
 ClientError handshake_error(const boost::system::error_code& ec, const std::string& peer, SSL* ssl);
 

@@ -4,8 +4,11 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace crous::test {
@@ -59,6 +62,31 @@ class ServerProcess {
  private:
   unsigned short port_;
   ChildProcess process_;
+};
+
+// Sets environment variables for the child processes of one test, and
+// restores what was there before (tests share the process environment).
+class ScopedEnvironment {
+ public:
+  using Variables = std::vector<std::pair<std::string, std::string>>;
+  explicit ScopedEnvironment(const Variables& variables) {
+    for (const auto& [name, value] : variables) {
+      const char* before = std::getenv(name.c_str());
+      saved_.push_back({name, before != nullptr ? std::optional<std::string>(before) : std::nullopt});
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  ~ScopedEnvironment() {
+    for (const auto& [name, before] : saved_) {
+      if (before) ::setenv(name.c_str(), before->c_str(), 1);
+      else ::unsetenv(name.c_str());
+    }
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
 }  // namespace crous::test

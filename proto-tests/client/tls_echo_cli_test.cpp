@@ -2,10 +2,7 @@
 // 127.0.0.1 (TlsEchoPeer) with certificates made at test time.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "child_process.hpp"
@@ -22,31 +19,6 @@ ChildResult echo(unsigned short port, std::vector<std::string> args) {
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-// Sets environment variables for the child processes of one test, and
-// restores what was there before (tests share the process environment).
-class ScopedEnvironment {
- public:
-  using Variables = std::vector<std::pair<std::string, std::string>>;
-  explicit ScopedEnvironment(const Variables& variables) {
-    for (const auto& [name, value] : variables) {
-      const char* before = std::getenv(name.c_str());
-      saved_.push_back({name, before != nullptr ? std::optional<std::string>(before) : std::nullopt});
-      ::setenv(name.c_str(), value.c_str(), 1);
-    }
-  }
-  ~ScopedEnvironment() {
-    for (const auto& [name, before] : saved_) {
-      if (before) ::setenv(name.c_str(), before->c_str(), 1);
-      else ::unsetenv(name.c_str());
-    }
-  }
-  ScopedEnvironment(const ScopedEnvironment&) = delete;
-  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
-
- private:
-  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
 
 TEST(CrousEchoTls, TlsWithACaFileEchoes) {
   TestPki pki;

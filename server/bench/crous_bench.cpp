@@ -33,6 +33,17 @@
 // every mode and for both protocols. The connections are set up by the client
 // library's make_tls_context/prepare_tls_connection, so the benchmark verifies
 // and negotiates exactly as crous clients do.
+//
+// Compression (--compress lz4, crous throughput mode): each connection sends
+// the hello first (crous/client/compression.hpp, as the clients do); the
+// batches then go out as one LZ4 block each and the responses are
+// decompressed. Every run reports the bytes on the wire per record both ways
+// (and, compressed, what they decompress to). Record shapes (--records):
+// padded (default: one request of --record-size bytes, padded with 'x',
+// sent again and again), users (the codec benchmark's 20,000 user records,
+// ~125 bytes) and orders (2,000 order records of ~2 KB, repetitive in keys
+// and text); with users and orders every request of a batch is the next
+// record of the corpus, so no two neighbours are the same.
 #include <sys/resource.h>
 
 #include <openssl/ssl.h>
@@ -52,6 +63,7 @@
 #include <filesystem>
 #include <functional>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -59,10 +71,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "corpus.hpp"
+#include "crous/client/compression.hpp"
 #include "crous/client/error.hpp"
 #include "crous/client/options.hpp"
 #include "crous/client/tls.hpp"
 #include "crous/flux.hpp"
+#include "crous/lz4_stream.hpp"
 #include "crous/record_buffer.hpp"
 
 namespace {
@@ -81,6 +96,8 @@ struct Settings {
   unsigned connections = 50;
   unsigned pipeline = 1;
   std::size_t record_size = 130;
+  std::string records = "padded";  // padded | users | orders
+  bool compress = false;           // --compress lz4
   double duration = 10;
   double warmup = 1;
   unsigned threads = 1;
@@ -185,6 +202,27 @@ struct Shared {
   Clock::time_point measure_from;
   Clock::time_point stop_at;
   std::atomic<std::uint64_t> errors{0};
+  std::vector<crous::Bytes> corpus;  // --records users|orders: the requests, in order
+};
+
+// Bytes and records of one connection over the whole run (warm-up
+// included): the requests and responses, on the wire and uncompressed.
+struct Traffic {
+  std::uint64_t requests = 0;
+  std::uint64_t responses = 0;
+  std::uint64_t wire_sent = 0;
+  std::uint64_t wire_received = 0;
+  std::uint64_t plain_sent = 0;
+  std::uint64_t plain_received = 0;
+
+  void add(const Traffic& o) {
+    requests += o.requests;
+    responses += o.responses;
+    wire_sent += o.wire_sent;
+    wire_received += o.wire_received;
+    plain_sent += o.plain_sent;
+    plain_received += o.plain_received;
+  }
 };
 
 // One request of exactly `size` bytes where the format allows it.
@@ -199,6 +237,21 @@ crous::Bytes crous_request(const Settings& s, unsigned id) {
     else return b;  // smaller than the smallest possible record
   }
   return crous::encode_flux(crous::Dict{{"op", s.op}, {"id", static_cast<std::int64_t>(id)}, {"data", std::string(pad, 'x')}});
+}
+
+// The users and orders corpora as FLUX requests (with "op"), made once and
+// shared read-only by every connection.
+std::vector<crous::Bytes> corpus_requests(const Settings& s) {
+  std::vector<crous::Bytes> requests;
+  auto add = [&](crous::Value record) {
+    record.as_dict().insert_or_assign("op", s.op);
+    requests.push_back(crous::encode_flux(record));
+  };
+  if (s.records == "users")
+    for (std::uint64_t i = 0; i < crous::bench::corpus_records; ++i) add(crous::bench::corpus_record(i));
+  if (s.records == "orders")
+    for (std::uint64_t i = 0; i < crous::bench::order_records; ++i) add(crous::bench::order_record(i));
+  return requests;
 }
 
 std::string redis_request(const Settings& s, unsigned id) {
@@ -217,29 +270,77 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     if (s.protocol == "redis") {
       std::string one = redis_request(s, id);
       for (unsigned i = 0; i < s.pipeline; ++i) batch_.insert(batch_.end(), one.begin(), one.end());
+    } else if (!shared.corpus.empty()) {
+      // Connections start at different places of the corpus.
+      next_record_ = (static_cast<std::size_t>(id) * 7919) % shared.corpus.size();
+      request_ = shared.corpus[next_record_];
     } else {
       request_ = crous_request(s, id);
       for (unsigned i = 0; i < s.pipeline; ++i) batch_.insert(batch_.end(), request_.begin(), request_.end());
     }
   }
 
+  // Connects (and over TLS shakes hands), says hello when compressing; blocking.
   void start(const tcp::resolver::results_type& endpoints) {
     connect_stream(stream_, endpoints);
+    if (settings_.compress) hello();
     send_batch();
   }
 
   std::uint64_t completed = 0;
+  Traffic traffic;
 
  private:
+  // The hello and its answer, plain, before any request; what the answer
+  // means is decided by the client library's parse_hello_answer.
+  void hello() {
+    asio::write(stream_, asio::buffer(crous::encode_flux(crous::client::hello_request(crous::client::Compression::lz4))));
+    crous::RecordBuffer answer_bytes;
+    for (;;) {
+      if (auto record = answer_bytes.next()) {
+        const auto answer = crous::client::parse_hello_answer(crous::decode_flux(*record),
+                                                              crous::client::Compression::lz4, settings_.host);
+        if (answer.compression != crous::client::Compression::lz4)
+          throw std::runtime_error("the server answered the hello with compression none (is its compression off?)");
+        lz4_out_.emplace(answer.format);
+        lz4_in_.emplace(answer.format);
+        lz4_in_->append(answer_bytes.unconsumed());  // the byte after the answer is compressed
+        return;
+      }
+      const auto space = answer_bytes.prepare();
+      answer_bytes.commit(stream_.read_some(asio::buffer(space.data(), space.size())));
+    }
+  }
+
   void send_batch() {
     if (Clock::now() >= shared_.stop_at) return;
     pending_ = settings_.pipeline;
     sent_at_ = Clock::now();
+    if (!shared_.corpus.empty()) {
+      batch_.clear();
+      for (unsigned i = 0; i < settings_.pipeline; ++i) {
+        const auto& record = shared_.corpus[next_record_];
+        batch_.insert(batch_.end(), record.begin(), record.end());
+        next_record_ = (next_record_ + 1) % shared_.corpus.size();
+      }
+    }
+    const std::vector<std::uint8_t>* out = &batch_;
+    if (lz4_out_) {
+      // The LZ4 stream goes on from batch to batch, so each is compressed
+      // afresh; one block per batch, as the clients end one per write.
+      wire_.clear();
+      lz4_out_->write(batch_, wire_);
+      lz4_out_->flush(wire_);
+      out = &wire_;
+    }
+    traffic.requests += settings_.pipeline;
+    traffic.plain_sent += batch_.size();
+    traffic.wire_sent += out->size();
     // One contiguous buffer: ssl::stream's async_write_some sends only the
     // first buffer of a sequence, so a sequence would cost a TLS record and a
     // write per buffer.
     auto self = this->shared_from_this();
-    asio::async_write(stream_, asio::buffer(batch_), [self](boost::system::error_code ec, std::size_t) {
+    asio::async_write(stream_, asio::buffer(*out), [self](boost::system::error_code ec, std::size_t) {
       if (ec) return self->fail("write", ec);
       self->read_more();
     });
@@ -261,8 +362,12 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   }
 
   void on_data(std::size_t n) {
-    unsigned responses = settings_.protocol == "redis" ? count_lines(n) : count_records(n);
+    traffic.wire_received += n;
+    unsigned responses = settings_.protocol == "redis" ? count_lines(n)
+                         : lz4_out_                    ? count_compressed_records(n)
+                                                       : count_records({in_.data(), n});
     if (responses == ~0u) return;
+    traffic.responses += responses;
     auto now = Clock::now();
     if (now >= shared_.measure_from && now < shared_.stop_at) {
       auto ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent_at_).count());
@@ -285,12 +390,32 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       if (in_[i] == '-') ++shared_.errors;
       lines += in_[i] == '\n';
     }
+    traffic.plain_received += n;
     return lines;
   }
 
-  unsigned count_records(std::size_t n) {
+  // Decompresses what arrived one block at a time, framing each block's
+  // responses before the next (as the clients do).
+  unsigned count_compressed_records(std::size_t n) {
     unsigned records = 0;
-    const std::span<const std::uint8_t> got(in_.data(), n);
+    try {
+      lz4_in_->append({in_.data(), n});
+      while (auto block = lz4_in_->next()) {
+        const unsigned more = count_records(*block);
+        if (more == ~0u) return more;
+        records += more;
+      }
+    } catch (const crous::DecodeError& e) {
+      std::cerr << "crous-bench: bad compressed response stream: " << e.what() << "\n";
+      ++shared_.errors;
+      return ~0u;
+    }
+    return records;
+  }
+
+  unsigned count_records(std::span<const std::uint8_t> got) {
+    traffic.plain_received += got.size();
+    unsigned records = 0;
     if (responses_.empty()) responses_.borrow(got);  // the usual case: whole responses, framed in place
     else responses_.append(got);
     try {
@@ -318,8 +443,12 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   const Settings& settings_;
   Shared& shared_;
   Histogram& hist_;
-  std::vector<std::uint8_t> batch_;
-  crous::Bytes request_;
+  std::vector<std::uint8_t> batch_;  // the requests of a batch, uncompressed
+  crous::Bytes request_;             // the connection's first request (the echo check)
+  std::size_t next_record_ = 0;      // users/orders: the corpus record the next request is
+  std::optional<crous::Lz4StreamCompressor> lz4_out_;  // --compress lz4, after the hello
+  std::optional<crous::Lz4StreamDecompressor> lz4_in_;
+  crous::Bytes wire_;  // compressed: the batch as sent
   std::vector<std::uint8_t> in_;
   crous::RecordBuffer responses_;
   unsigned pending_ = 0;
@@ -662,6 +791,7 @@ std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned n) {
 template <class Stream>
 int run_throughput(const Settings& s, const TlsSetup& tls) {
   Shared shared;
+  if (s.protocol == "crous") shared.corpus = corpus_requests(s);
   set_times(s, shared);
   // Declared before the connections: pending handlers own connections, so
   // the contexts must outlive the vector.
@@ -685,14 +815,28 @@ int run_throughput(const Settings& s, const TlsSetup& tls) {
   Histogram all;
   for (auto& h : hists) all.merge(h);
   std::uint64_t done = 0;
-  for (auto& c : conns) done += c->completed;
+  Traffic traffic;
+  for (auto& c : conns) {
+    done += c->completed;
+    traffic.add(c->traffic);
+  }
   double rate = static_cast<double>(done) / s.duration;
-  std::printf("protocol=%s tls=%s connections=%u pipeline=%u record_size=%zu duration=%.1fs threads=%u\n",
-              s.protocol.c_str(), is_tls<Stream> ? "on" : "off", s.connections, s.pipeline, s.record_size, s.duration,
-              s.threads);
+  std::string shape = s.protocol == "redis" || s.records == "padded" ? "record_size=" + std::to_string(s.record_size)
+                                                                      : "records=" + s.records;
+  std::printf("protocol=%s tls=%s compress=%s connections=%u pipeline=%u %s duration=%.1fs threads=%u\n",
+              s.protocol.c_str(), is_tls<Stream> ? "on" : "off", s.compress ? "lz4" : "none", s.connections,
+              s.pipeline, shape.c_str(), s.duration, s.threads);
   std::printf("records=%llu rate=%.0f records/s latency_us p50=%.1f p99=%.1f p99.9=%.1f errors=%llu\n",
               static_cast<unsigned long long>(done), rate, all.percentile_us(50), all.percentile_us(99),
               all.percentile_us(99.9), static_cast<unsigned long long>(shared.errors.load()));
+  // Per record over the whole run (warm-up included), the hello left out:
+  // what the wire carried, and what that was uncompressed.
+  auto per = [](std::uint64_t bytes, std::uint64_t records) {
+    return records == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(records);
+  };
+  std::printf("wire_bytes_per_record sent=%.1f received=%.1f uncompressed sent=%.1f received=%.1f\n",
+              per(traffic.wire_sent, traffic.requests), per(traffic.wire_received, traffic.responses),
+              per(traffic.plain_sent, traffic.requests), per(traffic.plain_received, traffic.responses));
   return shared.errors.load() == 0 ? 0 : 1;
 }
 
@@ -795,6 +939,12 @@ bool parse(int argc, char** argv, Settings& s) {
     else if (a == "--connections") s.connections = static_cast<unsigned>(std::stoul(value()));
     else if (a == "--pipeline") s.pipeline = static_cast<unsigned>(std::stoul(value()));
     else if (a == "--record-size") s.record_size = std::stoul(value());
+    else if (a == "--records") s.records = value();
+    else if (a == "--compress") {
+      const std::string c = value();
+      if (c != "lz4" && c != "none") throw std::invalid_argument("--compress: lz4 or none");
+      s.compress = c == "lz4";
+    }
     else if (a == "--duration") s.duration = std::stod(value());
     else if (a == "--warmup") s.warmup = std::stod(value());
     else if (a == "--threads") s.threads = static_cast<unsigned>(std::stoul(value()));
@@ -814,6 +964,7 @@ bool parse(int argc, char** argv, Settings& s) {
     else {
       std::cout << "usage: crous-bench [--host H] [--port P] [--protocol crous|redis] [--op echo]\n"
                    "                   [--connections N] [--pipeline N] [--record-size BYTES]\n"
+                   "                   [--records padded|users|orders] [--compress lz4|none]\n"
                    "                   [--duration SECONDS] [--warmup SECONDS] [--threads N] [TLS]\n"
                    "       crous-bench --handshakes [--host H] [--port P] [--protocol crous|redis]\n"
                    "                   [--connections N] [--duration SECONDS] [--warmup SECONDS] [--threads N] [TLS]\n"
@@ -825,11 +976,19 @@ bool parse(int argc, char** argv, Settings& s) {
                    "       --servername (default: --host); --insecure accepts any certificate.\n"
                    "--handshakes: each of --connections workers repeatedly connects, sends one ping\n"
                    "       ({\"op\":\"ping\"} or PING), reads the answer and closes; reports connections/s.\n"
-                   "       With --tls every connection is a full handshake (no session resumption).\n";
+                   "       With --tls every connection is a full handshake (no session resumption).\n"
+                   "--records: padded (default: --record-size bytes, padded with 'x'), users (the codec\n"
+                   "       bench's 20,000 user records, ~125 bytes), orders (2,000 order records of ~2 KB).\n"
+                   "--compress lz4: a hello per connection, then LZ4 both ways (crous throughput mode);\n"
+                   "       every run reports wire bytes per record sent and received.\n";
       return a == "--help" || a == "-h" ? false : throw std::invalid_argument("unknown option " + a);
     }
   }
   if (s.protocol != "crous" && s.protocol != "redis") throw std::invalid_argument("--protocol: crous or redis");
+  if (s.records != "padded" && s.records != "users" && s.records != "orders")
+    throw std::invalid_argument("--records: padded, users or orders");
+  if ((s.compress || s.records != "padded") && (s.protocol != "crous" || s.handshakes || s.hold_connections > 0))
+    throw std::invalid_argument("--compress and --records are for crous throughput runs");
   if (s.connections == 0 || s.pipeline == 0 || s.threads == 0 || s.connect_batch == 0)
     throw std::invalid_argument("counts must be > 0");
   if (tls_detail && !s.tls.enabled)

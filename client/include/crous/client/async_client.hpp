@@ -20,7 +20,9 @@
 // Handlers run on their associated executor (by default the client's). The
 // client is safe to use from several threads; its state lives on a strand.
 // Each call must be answered within Options::timeout of being made.
-// With Options::tls.enabled the connection is TLS (docs/client.md, "TLS").
+// With Options::tls.enabled the connection is TLS (docs/client.md, "TLS");
+// with Options::compression = lz4 the records travel LZ4-compressed when the
+// server agrees ("Compression").
 #include <exception>
 #include <memory>
 #include <string>
@@ -89,10 +91,16 @@ class AsyncClient {
 
   executor_type get_executor() const noexcept { return executor_; }
 
-  // Resolves and connects, then over TLS shakes hands, all within
+  // What the server chose in the hello: lz4 or none (none also without a
+  // hello, and until async_connect has completed). Safe from any thread.
+  Compression compression() const noexcept;
+
+  // Resolves and connects, then over TLS shakes hands, then with
+  // Options::compression exchanges the compression hello, all within
   // Options::connect_timeout. Once per client. Fails with the ClientErrors
   // of Client::connect. A TLS 1.3 server refusing the client certificate is
-  // only noticed after this completed: calls then fail with
+  // noticed at the first read (the hello's, which fails this): without a
+  // hello only after this completed, and calls then fail with
   // tls_handshake_failed (whether made before or after the refusal arrived).
   template <class Token>
   auto async_connect(std::string host, unsigned short port, Token&& token) {

@@ -13,7 +13,9 @@
 // Every blocking call is bounded by a timeout (Options). Failures throw
 // ClientError (transport; the connection is closed afterwards) or
 // ServerError (an error record; the connection stays usable).
-// With Options::tls.enabled the connection is TLS (docs/client.md, "TLS").
+// With Options::tls.enabled the connection is TLS (docs/client.md, "TLS");
+// with Options::compression = lz4 the records travel LZ4-compressed when the
+// server agrees ("Compression").
 // Asio stays out of this header: the connection lives behind a pimpl.
 #include <chrono>
 #include <cstddef>
@@ -33,11 +35,14 @@ class Client {
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
 
-  // Resolves and connects, then over TLS shakes hands, all within the
-  // timeout; throws ClientError resolve_failed, connection_refused,
-  // connect_failed, timeout, tls_config (a TLS file cannot be used) or
-  // tls_handshake_failed. A TLS 1.3 server refusing the client certificate
-  // is only noticed at the first receive(), which throws
+  // Resolves and connects, then over TLS shakes hands, then, when
+  // Options::compression asks for it, sends the compression hello and reads
+  // the answer, all within the timeout; throws ClientError resolve_failed,
+  // connection_refused, connect_failed, timeout, tls_config (a TLS file
+  // cannot be used), tls_handshake_failed, or for the hello hello_failed
+  // (an error record, an answer not understood) and connection_closed. A
+  // TLS 1.3 server refusing the client certificate is only noticed at the
+  // first read: the hello's, or else the first receive(), which throws
   // tls_handshake_failed. Closes any previous connection first.
   void connect(std::string_view host, unsigned short port, std::chrono::milliseconds timeout);
   void connect(std::string_view host, unsigned short port);  // Options::connect_timeout
@@ -61,6 +66,9 @@ class Client {
   // Requests sent whose responses have not been received yet.
   std::size_t outstanding() const noexcept;
   bool is_open() const noexcept;
+  // What the server chose in the hello for this connection: lz4 or none
+  // (also none when Options::compression is none, and before connect()).
+  Compression compression() const noexcept;
   // Over TLS, sends close_notify first and waits at most 100 ms (or the
   // timeout, if shorter) for the server's; the destructor does the same.
   void close() noexcept;

@@ -1,6 +1,8 @@
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "crous/limits.hpp"
 
@@ -23,6 +25,17 @@ struct TlsOptions {
   bool verify_hostname = true;  // false: accept a valid chain whatever name it is for
 };
 
+// Compression of a connection's record streams (docs/client.md,
+// "Compression"). Asked for with a hello as the connection's first record;
+// the server may answer none, and the connection then stays plain.
+enum class Compression : std::uint8_t {
+  none,  // no hello: the connection is exactly as it always was
+  lz4,   // LZ4 stream compression both ways, if the server agrees
+};
+
+// "none" or "lz4", the names the protocol's hello uses.
+std::string_view to_string(Compression compression) noexcept;
+
 // Settings shared by the synchronous and the asynchronous client.
 struct Options {
   // Bound on establishing the connection (resolve + TCP connect).
@@ -35,6 +48,9 @@ struct Options {
   // Applied to responses; the defaults match the server's.
   Limits limits{};
   TlsOptions tls{};
+  // What to ask the server for at connect (within connect_timeout). The
+  // server's choice is Client::compression() / AsyncClient::compression().
+  Compression compression = Compression::none;
 };
 
 inline constexpr unsigned short default_port = 7878;
