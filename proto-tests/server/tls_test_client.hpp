@@ -15,9 +15,9 @@
 namespace crous::test {
 
 struct TlsClientOptions {
-  std::string ca_file;    // verify the server against it; empty = no verification
-  std::string cert_file;  // client certificate for mutual TLS
-  std::string key_file;
+  std::string ca_file{};    // verify the server against it; empty = no verification
+  std::string cert_file{};  // client certificate for mutual TLS
+  std::string key_file{};
   int min_version = 0;  // TLS1_VERSION ...; 0 = OpenSSL's default
   int max_version = 0;
   // Security level 0 and every cipher: lets a test client offer TLS 1.0/1.1,
