@@ -55,6 +55,12 @@ struct ServerConfig {
   TlsVersion tls_min_version = TlsVersion::v1_2;
   std::chrono::milliseconds handshake_timeout{10'000};
 
+  // Operators' HTTP listener (GET /metrics, /healthz, /readyz); nullopt =
+  // off ("metrics_port = off"), 0 picks an ephemeral port (tests). Its own
+  // address, so it can be firewalled apart from the record port.
+  std::optional<std::uint16_t> metrics_port;
+  std::string metrics_address = "127.0.0.1";
+
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
   LogFormat log_format = LogFormat::text;
 
