@@ -4,6 +4,7 @@
 // label values, a service's own metrics, and bad HTTP clients that must not
 // touch the record port. Everything over real sockets on 127.0.0.1.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 #include <signal.h>
@@ -12,7 +13,10 @@
 
 #include <atomic>
 #include <ctime>
+#include <fstream>
+#include <functional>
 #include <random>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -434,6 +438,70 @@ TEST(Metrics, OffByDefaultAndABusyPortStopsTheStart) {
     EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(*options.metrics_port)), std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace crous::test
+
+namespace crous::test {
+namespace {
+
+// Every PromQL expression of a panel in the dashboard, with Grafana's
+// variables replaced by what they stand for.
+std::vector<std::string> dashboard_queries(const nlohmann::json& dashboard) {
+  std::vector<std::string> out;
+  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& node) {
+    if (node.is_object()) {
+      if (node.contains("expr") && node["expr"].is_string()) out.push_back(node["expr"].get<std::string>());
+      for (const auto& [key, child] : node.items())
+        if (key != "templating") walk(child);
+    } else if (node.is_array()) {
+      for (const auto& child : node) walk(child);
+    }
+  };
+  walk(dashboard["panels"]);
+  for (std::string& q : out) {
+    for (const auto& [var, value] : {std::pair<std::string, std::string>{"$__rate_interval", "1m"},
+                                     {"$instance", ".*"}, {"$job", ".*"}}) {
+      for (auto at = q.find(var); at != std::string::npos; at = q.find(var, at)) q.replace(at, var.size(), value);
+    }
+  }
+  return out;
+}
+
+TEST(Metrics, TheGrafanaDashboardQueriesParseAndNameOnlyExportedMetrics) {
+  std::ifstream file(std::string(CROUS_SOURCE_DIR) + "/deploy/grafana/crous-dashboard.json");
+  ASSERT_TRUE(file) << "deploy/grafana/crous-dashboard.json missing";
+  const nlohmann::json dashboard = nlohmann::json::parse(file);
+  const std::vector<std::string> queries = dashboard_queries(dashboard);
+  ASSERT_GE(queries.size(), 10u);
+
+  // promtool parses them (as recording rules).
+  std::string rules = "groups:\n  - name: dashboard\n    rules:\n";
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    std::string escaped;
+    for (char ch : queries[i]) escaped += ch == '\'' ? std::string("''") : std::string(1, ch);
+    rules += "      - record: dashboard:query" + std::to_string(i) + "\n        expr: '" + escaped + "'\n";
+  }
+  const auto path = temp_dir("dashboard") / "rules.yml";
+  std::ofstream(path) << rules;
+  ASSERT_EQ(std::system("command -v promtool >/dev/null 2>&1"), 0)
+      << "promtool not found: install the Debian package prometheus (scripts/install-deps.sh)";
+  const std::string command = "promtool check rules '" + path.string() + "' > '" + path.string() + ".out' 2>&1";
+  const int status = std::system(command.c_str());
+  std::ifstream out(path.string() + ".out");
+  EXPECT_EQ(status, 0) << std::string(std::istreambuf_iterator<char>(out), {}) << "\n" << rules;
+
+  // Every metric they name is one the server exports (histograms by their
+  // _bucket/_count/_sum series), besides Prometheus' own `up`.
+  TestServer server(metrics_options());
+  const Samples s = scrape(server.server().metrics_port());
+  std::set<std::string> exported{"up"};
+  for (const auto& [series, value] : s) exported.insert(series.substr(0, series.find('{')));
+  const std::regex metric(R"(\b((crous|process)_[a-z_]+)\b)");
+  for (const std::string& q : queries)
+    for (std::sregex_iterator it(q.begin(), q.end(), metric), end; it != end; ++it)
+      EXPECT_TRUE(exported.count((*it)[1].str())) << (*it)[1].str() << " in " << q;
 }
 
 }  // namespace
