@@ -119,8 +119,15 @@ const std::array<Option, 28> kOptions{{
     {"metrics_port", "HTTP port for /metrics (Prometheus), /healthz and /readyz; off = none",
      [](ServerConfig& c, std::string_view v) { c.metrics_port = parse_port(v); },
      [](const ServerConfig& c) { return show_port(c.metrics_port); }},
-    {"metrics_address", "IP address of the metrics listener (IPv4 or IPv6 literal)",
-     [](ServerConfig& c, std::string_view v) { c.metrics_address = parse_address(v); },
+    {"metrics_address", "IPv4 address of the metrics listener",
+     [](ServerConfig& c, std::string_view v) {
+       std::string text(v);
+       unsigned char buf[4];
+       // Debian's civetweb, the metrics listener's HTTP server, is built without IPv6.
+       if (inet_pton(AF_INET, text.c_str(), buf) != 1)
+         throw std::invalid_argument("not an IPv4 address (the metrics listener speaks IPv4 only)");
+       c.metrics_address = text;
+     },
      [](const ServerConfig& c) { return c.metrics_address; }},
     {"threads", "I/O threads; 0 = one per hardware thread",
      [](ServerConfig& c, std::string_view v) { c.threads = static_cast<unsigned>(parse_unsigned(v, 0, 1024)); },

@@ -302,10 +302,10 @@ TEST(ConfigLoader, MetricsListenerIsOffByDefaultAndParsesFromEveryLayer) {
   EXPECT_EQ(setting(d, "metrics_address").value, "127.0.0.1");
 
   FakeEnv env;
-  env.vars["CROUS_METRICS_ADDRESS"] = "::1";
+  env.vars["CROUS_METRICS_ADDRESS"] = "10.1.2.3";
   auto c = load({"--metrics-port", "9478"}, env);
   EXPECT_EQ(c.config.metrics_port, std::optional<std::uint16_t>(9478));
-  EXPECT_EQ(c.config.metrics_address, "::1");
+  EXPECT_EQ(c.config.metrics_address, "10.1.2.3");
   EXPECT_EQ(setting(c, "metrics_port").source, Source::command_line);
   EXPECT_EQ(setting(c, "metrics_address").source, Source::environment);
 
@@ -320,6 +320,7 @@ TEST(ConfigLoader, MetricsListenerIsOffByDefaultAndParsesFromEveryLayer) {
 TEST(ConfigLoader, MetricsSettingsThatCannotWorkNameTheOption) {
   EXPECT_NE(config_error_of({"--metrics-port", "70000"}).find("metrics_port | "), std::string::npos);
   EXPECT_NE(config_error_of({"--metrics-address", "localhost"}).find("metrics_address | "), std::string::npos);
+  EXPECT_NE(config_error_of({"--metrics-address", "::1"}).find("IPv4 only"), std::string::npos);
   EXPECT_NE(config_error_of({"--metrics-port", "7878"}).find("metrics_port | metrics_port: the same port as port"),
             std::string::npos);
   EXPECT_NE(config_error_of({"--metrics-port", "7879", "--tls-port", "7879", "--tls-cert-file", "/c",

@@ -64,9 +64,10 @@ MetricsHttp::MetricsHttp(const std::string& address, std::uint16_t port, Handler
   static std::once_flag library;
   std::call_once(library, [] { mg_init_library(0); });
   address_ = address;
+  // IPv6 in brackets; Debian's civetweb is built without IPv6, so the
+  // configuration admits IPv4 only and civetweb would refuse this.
   const bool v6 = address.find(':') != std::string::npos;
   host_ = v6 ? "[" + address + "]" : address;
-  // "+" after a v6 address would mean "v4 too"; a literal address is one family.
   const std::string listening = host_ + ":" + std::to_string(port);
   const std::string threads = std::to_string(kThreads);
   const std::string timeout = std::to_string(kRequestTimeoutMs);
@@ -107,10 +108,16 @@ MetricsHttp::~MetricsHttp() {
   // the stop flag in between; a connection wakes it at once. So mg_stop runs
   // on a helper thread while this one knocks until it has returned.
   std::atomic<bool> stopped{false};
-  std::thread stopper([&] {
+  std::thread stopper;
+  try {
+    stopper = std::thread([&] {
+      mg_stop(ctx_);
+      stopped = true;
+    });
+  } catch (const std::system_error&) {  // no thread to be had: stop without knocking (up to 2 s)
     mg_stop(ctx_);
-    stopped = true;
-  });
+    return;
+  }
   while (!stopped) {
     knock();
     for (int i = 0; i < 10 && !stopped; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));

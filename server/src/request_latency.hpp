@@ -71,6 +71,7 @@ class RequestLatency {
 
   // Only from the shard's own thread (single writer).
   void observe(std::size_t label, Ticks elapsed) noexcept {
+    if (label >= labels_) label = labels_ - 1;  // a route added after start(): counted as unregistered
     std::size_t b = 0;
     while (b < kLatencyBounds.size() && elapsed > bounds_[b]) ++b;
     std::atomic<std::uint64_t>* row = row_of(label);

@@ -59,7 +59,7 @@ struct ServerConfig {
   // off ("metrics_port = off"), 0 picks an ephemeral port (tests). Its own
   // address, so it can be firewalled apart from the record port.
   std::optional<std::uint16_t> metrics_port;
-  std::string metrics_address = "127.0.0.1";
+  std::string metrics_address = "127.0.0.1";  // IPv4 (the HTTP server, Debian's civetweb, has no IPv6)
 
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
   LogFormat log_format = LogFormat::text;
