@@ -33,6 +33,10 @@ ENV CROUS_CONFIG=/etc/crous/crous-server.conf \
     CROUS_LISTEN_ADDRESS=0.0.0.0 \
     CROUS_PORT=7878 \
     CROUS_METRICS_ADDRESS=0.0.0.0
+# TLS: mount certificate, key (and CA for mutual TLS) read-only, readable by
+# uid 10001, and set CROUS_TLS_PORT=7879 CROUS_TLS_CERT_FILE=...
+# CROUS_TLS_KEY_FILE=... [CROUS_TLS_CA_FILE=...] (CROUS_PORT=off for TLS
+# only); docker-compose.yml's "tls" profile does exactly that.
 USER 10001:10001
 # 7878: the record protocol. 9478: HTTP /metrics, /healthz, /readyz, when
 # enabled with CROUS_METRICS_PORT=9478.

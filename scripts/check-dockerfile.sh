@@ -82,7 +82,8 @@ grep -Eq "CROUS_CONFIG=$config_dst( |$)" <<<"$runtime_stage" || problem "CROUS_C
 
 # ---- port: one number everywhere ----
 conf_port=$(sed -nE 's/^port[[:space:]]*=[[:space:]]*([0-9]+).*/\1/p' "$root/config/crous-server.conf")
-header_port=$(sed -nE 's/.*std::uint16_t>? port = ([0-9]+);.*/\1/p' "$root/config/include/crous/config/server_config.hpp")
+# The plain port is optional since TLS (port = off): std::optional<std::uint16_t> port = N;
+header_port=$(sed -nE 's/.*std::(optional<std::uint16_t>|uint16_t) port = ([0-9]+);.*/\2/p' "$root/config/include/crous/config/server_config.hpp")
 client_port=$(sed -nE 's/.*default_port = ([0-9]+);.*/\1/p' "$root/client/include/crous/client/options.hpp")
 expose_port=$(sed -nE 's/^EXPOSE ([0-9]+).*/\1/p' <<<"$runtime_stage")
 env_port=$(grep -oE 'CROUS_PORT=[0-9]+' <<<"$runtime_stage" | cut -d= -f2)

@@ -13,14 +13,14 @@ build_packages=(
   ca-certificates g++ cmake make pkg-config
   libboost-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmsgpack-cxx-dev
-  libssl-dev openssl
+  libssl-dev openssl liblz4-dev
   prometheus-cpp-dev prometheus
   procps
 )
-bench_packages=(redis-server redis-tools curl)
+bench_packages=(redis-server redis-tools libzstd-dev curl)
 clang_packages=(clang-14 libclang-rt-14-dev)
-# prometheus-cpp's core library and civetweb (the metrics listener).
-runtime_packages=(libspdlog1.10 libfmt9 libssl3 libprometheus-cpp-core1.0 libcivetweb1)
+# liblz4-1: LZ4 connections; prometheus-cpp's core library and civetweb: the metrics listener.
+runtime_packages=(libspdlog1.10 libfmt9 libssl3 liblz4-1 libprometheus-cpp-core1.0 libcivetweb1)
 
 case "${1:-}" in
   --runtime) wanted=("${runtime_packages[@]}") ;;

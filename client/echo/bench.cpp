@@ -36,7 +36,7 @@ class Bench {
  public:
   Bench(const EchoOptions& options, const Value& record)
       : options_(options),
-        client_(io_.get_executor(), client::Options{.connect_timeout = options.timeout, .timeout = options.timeout}),
+        client_(io_.get_executor(), client_options(options)),
         record_(record),
         total_(*options.count) {
     latencies_.reserve(total_);

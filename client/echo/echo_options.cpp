@@ -9,7 +9,9 @@ namespace crous::echo {
 
 const char* const usage_text =
     "usage: crous-echo [--host H] [--port P] [--op OP] [--format crout|json|flux]\n"
-    "                  [--timeout MS] [--quiet] [--count N [--pipeline K]] [RECORD ...]\n"
+    "                  [--timeout MS] [--quiet] [--count N [--pipeline K]]\n"
+    "                  [--tls] [--cacert FILE] [--cert FILE --key FILE]\n"
+    "                  [--servername NAME] [--insecure] [RECORD ...]\n"
     "\n"
     "Sends records to a crous-server and prints each response.\n"
     "  RECORD          CROUT text ({s4:name:s5:Alice}), JSON ({\"name\": \"Alice\"}),\n"
@@ -25,8 +27,22 @@ const char* const usage_text =
     "  --count N       benchmark: send the one record N times and print a summary\n"
     "  --pipeline K    benchmark: keep K calls in flight (default 1)\n"
     "\n"
+    "TLS (each of these flags turns TLS on; the server's certificate is verified\n"
+    "unless --insecure):\n"
+    "  --tls              connect with TLS; trust the system's CAs, check the name H\n"
+    "  --cacert FILE      trust the CA certificates in FILE (PEM) instead\n"
+    "  --cert FILE        client certificate (PEM) for servers that require one\n"
+    "  --key FILE         private key (PEM, unencrypted) of --cert\n"
+    "  --servername NAME  name sent (SNI) and checked in the certificate instead of H\n"
+    "  --insecure         do not verify the server's certificate (tests only; warns)\n"
+    "\n"
+    "Environment (flags win): CROUS_PORT for --port; CROUS_CLIENT_TLS=1 for --tls;\n"
+    "CROUS_CLIENT_TLS_CA_FILE, CROUS_CLIENT_TLS_CERT_FILE, CROUS_CLIENT_TLS_KEY_FILE,\n"
+    "CROUS_CLIENT_TLS_SERVER_NAME for --cacert, --cert, --key, --servername.\n"
+    "\n"
     "Exit status: 0 all responses fine, 1 some response was an error record,\n"
-    "2 bad command line or input, 3 connection failed (refused, timeout, closed).\n";
+    "2 bad command line, input or TLS file, 3 connection failed (refused, timeout,\n"
+    "closed, TLS handshake refused).\n";
 
 namespace {
 
@@ -47,7 +63,40 @@ OutputFormat parse_format(std::string_view text) {
   throw UsageError("--format: expected crout, json or flux, got '" + std::string(text) + "'");
 }
 
-void check(const EchoOptions& options) {
+// CROUS_CLIENT_TLS accepts the usual spellings of a switch.
+bool parse_switch(std::string_view name, std::string_view text) {
+  if (text == "1" || text == "true" || text == "yes" || text == "on") return true;
+  if (text == "0" || text == "false" || text == "no" || text == "off") return false;
+  throw UsageError(std::string(name) + ": expected 1 or 0, got '" + std::string(text) + "'");
+}
+
+const char* environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+// The client's TLS variables. They are not the server's CROUS_TLS_* on
+// purpose: a health check runs in the server's environment, where
+// CROUS_TLS_CERT_FILE is the server's own certificate, not a client's.
+void read_tls_environment(client::TlsOptions& tls) {
+  if (const char* on = environment("CROUS_CLIENT_TLS")) tls.enabled = parse_switch("CROUS_CLIENT_TLS", on);
+  if (const char* file = environment("CROUS_CLIENT_TLS_CA_FILE")) tls.ca_file = file;
+  if (const char* file = environment("CROUS_CLIENT_TLS_CERT_FILE")) tls.cert_file = file;
+  if (const char* file = environment("CROUS_CLIENT_TLS_KEY_FILE")) tls.key_file = file;
+  if (const char* name = environment("CROUS_CLIENT_TLS_SERVER_NAME")) tls.server_name = name;
+}
+
+void check(EchoOptions& options) {
+  client::TlsOptions& tls = options.tls;
+  // Any TLS setting means TLS: asking for a CA file and getting plain TCP
+  // would be a silent downgrade.
+  if (!tls.ca_file.empty() || !tls.cert_file.empty() || !tls.key_file.empty() || !tls.server_name.empty() ||
+      !tls.verify_peer) {
+    tls.enabled = true;
+  }
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    throw UsageError("--cert (CROUS_CLIENT_TLS_CERT_FILE) and --key (CROUS_CLIENT_TLS_KEY_FILE) go together");
+  }
   if (options.count) {
     const std::size_t records = options.records.size() + (options.records.empty() && options.op ? 1 : 0);
     if (records != 1) throw UsageError("--count needs exactly one RECORD (or --op without RECORD)");
@@ -61,9 +110,10 @@ std::optional<EchoOptions> parse_echo_args(int argc, char** argv) {
   EchoOptions options;
   // The server's own variable, so a health check inside a container whose
   // port was moved with CROUS_PORT follows it.
-  if (const char* port = std::getenv("CROUS_PORT"); port != nullptr && *port != '\0') {
+  if (const char* port = environment("CROUS_PORT")) {
     options.port = parse_number<unsigned short>("CROUS_PORT", port, 1);
   }
+  read_tls_environment(options.tls);
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     auto value = [&]() -> std::string_view {
@@ -89,6 +139,18 @@ std::optional<EchoOptions> parse_echo_args(int argc, char** argv) {
       options.count = parse_number<std::size_t>(arg, value(), 1);
     } else if (arg == "--pipeline") {
       options.pipeline = parse_number<std::size_t>(arg, value(), 1);
+    } else if (arg == "--tls") {
+      options.tls.enabled = true;
+    } else if (arg == "--cacert") {
+      options.tls.ca_file = value();
+    } else if (arg == "--cert") {
+      options.tls.cert_file = value();
+    } else if (arg == "--key") {
+      options.tls.key_file = value();
+    } else if (arg == "--servername") {
+      options.tls.server_name = value();
+    } else if (arg == "--insecure") {
+      options.tls.verify_peer = false;
     } else if (arg == "--") {
       options.records.insert(options.records.end(), argv + i + 1, argv + argc);
       break;
@@ -100,6 +162,10 @@ std::optional<EchoOptions> parse_echo_args(int argc, char** argv) {
   }
   check(options);
   return options;
+}
+
+client::Options client_options(const EchoOptions& options) {
+  return client::Options{.connect_timeout = options.timeout, .timeout = options.timeout, .tls = options.tls};
 }
 
 }  // namespace crous::echo

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "crous/client/options.hpp"
+
 namespace crous::echo {
 
 enum class OutputFormat { crout, json, flux };
@@ -21,6 +23,7 @@ struct EchoOptions {
   std::optional<std::size_t> count;  // benchmark: repeat the record N times
   std::size_t pipeline = 1;          // benchmark: calls in flight
   std::vector<std::string> records;  // CROUT, JSON or @file
+  client::TlsOptions tls;            // --tls and friends (tls.enabled: use TLS)
 };
 
 // Bad command line; the message says what is wrong.
@@ -29,8 +32,13 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses argv. Returns nullopt after printing --help.
+// Parses argv (after the CROUS_PORT and CROUS_CLIENT_TLS* variables, which
+// flags override). Returns nullopt after printing --help. Any TLS setting
+// turns TLS on (tls.enabled).
 std::optional<EchoOptions> parse_echo_args(int argc, char** argv);
+
+// The client settings the options ask for (timeouts, TLS).
+client::Options client_options(const EchoOptions& options);
 
 extern const char* const usage_text;
 

@@ -20,7 +20,7 @@ enum Exit { ok = 0, error_response = 1, bad_input = 2, connection_failed = 3 };
 
 // All records go out in one pipelined flush; responses print as they are read.
 int run_calls(const EchoOptions& options, const std::vector<Value>& records) {
-  client::Client connection(client::Options{.connect_timeout = options.timeout, .timeout = options.timeout});
+  client::Client connection(client_options(options));
   connection.connect(options.host, options.port);
   for (const auto& record : records) connection.send(record);
   connection.flush();
@@ -37,6 +37,11 @@ int run_calls(const EchoOptions& options, const std::vector<Value>& records) {
 int run(int argc, char** argv) {
   const auto options = parse_echo_args(argc, argv);
   if (!options) return ok;
+  if (!options->tls.verify_peer) {
+    std::fputs("crous-echo: warning: --insecure: the server's certificate is not verified; anyone on the path "
+               "can pose as the server\n",
+               stderr);
+  }
   const auto records = load_records(*options, std::cin);
   if (options->count) return run_bench(*options, records.front(), std::cout);
   return run_calls(*options, records);
@@ -55,7 +60,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "crous-echo: bad input: %s\n", e.what());
   } catch (const client::ClientError& e) {
     std::fprintf(stderr, "crous-echo: %s\n", e.what());
-    return connection_failed;
+    // An unusable TLS file is a mistake in what was given, like bad input.
+    return e.code() == client::ClientErrc::tls_config ? bad_input : connection_failed;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "crous-echo: %s\n", e.what());
   }

@@ -25,7 +25,7 @@ void AsyncClient::start_call(Value request, std::unique_ptr<detail::Completion> 
 
 void AsyncClient::close() {
   boost::asio::post(connection_->strand(), [connection = connection_] {
-    connection->fail(ClientError(ClientErrc::not_connected, "the client was closed"));
+    connection->close();
   });
 }
 

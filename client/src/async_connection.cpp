@@ -16,7 +16,6 @@ using boost::system::error_code;
 
 AsyncConnection::AsyncConnection(const asio::any_io_executor& executor, const Options& options)
     : strand_(asio::make_strand(executor)),
-      socket_(strand_),
       resolver_(strand_),
       timer_(strand_),
       options_(options),
@@ -30,6 +29,12 @@ void AsyncConnection::connect(const std::string& host, unsigned short port, std:
   state_ = State::connecting;
   connect_completion_ = std::move(completion);
   peer_ = peer_name(host, port);
+  try {
+    if (options_.tls.enabled) tls_context_ = make_tls_context(options_.tls);
+    transport_.emplace(strand_, tls_context_.get(), options_.tls, host);
+  } catch (const ClientError& e) {
+    return fail(e);
+  }
   connect_deadline_ = Clock::now() + options_.connect_timeout;
   timer_.expires_at(connect_deadline_);
   timer_.async_wait([self = shared_from_this()](const error_code&) { self->check_deadline(); });
@@ -42,7 +47,7 @@ void AsyncConnection::connect(const std::string& host, unsigned short port, std:
 void AsyncConnection::on_resolved(const error_code& ec, const tcp::resolver::results_type& endpoints) {
   if (state_ != State::connecting) return;  // timed out or closed meanwhile
   if (ec) return fail(resolve_error(ec, peer_));
-  asio::async_connect(socket_, endpoints, [self = shared_from_this()](const error_code& connect_ec, const tcp::endpoint&) {
+  asio::async_connect(transport_->socket(), endpoints, [self = shared_from_this()](const error_code& connect_ec, const tcp::endpoint&) {
     self->on_connected(connect_ec);
   });
 }
@@ -50,17 +55,38 @@ void AsyncConnection::on_resolved(const error_code& ec, const tcp::resolver::res
 void AsyncConnection::on_connected(const error_code& ec) {
   if (state_ != State::connecting) return;
   if (ec) return fail(connect_error(ec, peer_));
-  state_ = State::open;
   error_code ignored;
-  socket_.set_option(tcp::no_delay(true), ignored);
+  transport_->socket().set_option(tcp::no_delay(true), ignored);
+  if (!transport_->is_tls()) return on_open();
+  // Still State::connecting: the connect deadline covers the handshake.
+  handshaking_ = true;
+  transport_->async_handshake([self = shared_from_this()](const error_code& handshake_ec) {
+    self->on_handshake(handshake_ec);
+  });
+}
+
+void AsyncConnection::on_handshake(const error_code& ec) {
+  if (state_ != State::connecting) return;
+  if (ec) return fail(handshake_error(ec, peer_, transport_->ssl()));
+  on_open();
+}
+
+void AsyncConnection::on_open() {
+  state_ = State::open;
   do_read();
   std::exchange(connect_completion_, nullptr)->complete(nullptr, {});
 }
 
 void AsyncConnection::call(const Value& request, std::unique_ptr<Completion> completion) {
   if (state_ != State::open) {
-    const ClientError error = failure_ ? ClientError(ClientErrc::not_connected, std::string("connection is closed after: ") + failure_->what())
-                                       : ClientError(ClientErrc::not_connected, "not connected (async_connect first)");
+    // A refused TLS session is reported as itself: over TLS 1.3 the refusal
+    // of a client certificate arrives after async_connect completed, before
+    // or after the first call was made, and that race must not change the
+    // error a caller sees.
+    const bool refused = failure_ && failure_->code() == ClientErrc::tls_handshake_failed;
+    const ClientError error = refused    ? *failure_
+                              : failure_ ? ClientError(ClientErrc::not_connected, std::string("connection is closed after: ") + failure_->what())
+                                         : ClientError(ClientErrc::not_connected, "not connected (async_connect first)");
     completion->complete(std::make_exception_ptr(error), {});
     return;
   }
@@ -82,7 +108,7 @@ void AsyncConnection::do_write() {
   std::swap(writing_, outbox_.bytes());
   outbox_.clear();
   write_in_flight_ = true;
-  asio::async_write(socket_, asio::buffer(writing_), [self = shared_from_this()](const error_code& ec, std::size_t) {
+  transport_->async_write(asio::buffer(writing_), [self = shared_from_this()](const error_code& ec, std::size_t) {
     self->write_in_flight_ = false;
     if (self->state_ != State::open) return;
     if (ec) {
@@ -96,7 +122,7 @@ void AsyncConnection::do_write() {
 }
 
 void AsyncConnection::do_read() {
-  socket_.async_read_some(buffer_of(reader_.prepare()), [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
+  transport_->async_read_some(buffer_of(reader_.prepare()), [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
     self->on_read(ec, bytes);
   });
 }
@@ -107,7 +133,7 @@ void AsyncConnection::on_read(const error_code& ec, std::size_t bytes) {
   deliver_responses();
   if (state_ != State::open) return;
   if (!ec) return do_read();
-  fail(is_peer_close(ec) ? reader_.end_of_stream(pending_.size(), peer_) : transfer_error(ec, "receiving from", peer_));
+  fail(read_error(ec, peer_, reader_.received_any(), transport_->ssl(), reader_.end_of_stream(pending_.size(), peer_)));
 }
 
 void AsyncConnection::deliver_responses() {
@@ -140,7 +166,7 @@ void AsyncConnection::check_deadline() {
   if (state_ == State::closed) return;
   const auto now = Clock::now();
   if (state_ == State::connecting && connect_deadline_ <= now) {
-    return fail(timeout_error("connecting to", peer_, options_.connect_timeout.count()));
+    return fail(connect_timeout_error(handshaking_, peer_, options_.connect_timeout.count()));
   }
   if (state_ == State::open && !pending_.empty() && pending_.front().deadline <= now) {
     return fail(timeout_error("waiting for a response from", peer_, options_.timeout.count()));
@@ -158,20 +184,44 @@ void AsyncConnection::wake_timer(Clock::time_point deadline) {
   if (deadline < timer_.expiry()) timer_.expires_at(deadline);
 }
 
-void AsyncConnection::fail(const ClientError& error) {
+void AsyncConnection::fail(const ClientError& error) { end(error, false); }
+
+void AsyncConnection::close() { end(ClientError(ClientErrc::not_connected, "the client was closed"), true); }
+
+void AsyncConnection::end(const ClientError& error, bool goodbye) {
   if (state_ == State::closed) return;
   const bool connecting = state_ == State::connecting;
+  // A goodbye needs a sound session and no write in flight: close_notify
+  // must not land in the middle of a half-written TLS record.
+  goodbye = goodbye && state_ == State::open && transport_->is_tls() && !write_in_flight_;
   state_ = State::closed;
   failure_ = error;
-  error_code ignored;
   resolver_.cancel();
-  socket_.close(ignored);
   timer_.cancel();
+  if (goodbye) {
+    say_goodbye();
+  } else if (transport_) {
+    transport_->close();
+  }
   const auto failure = std::make_exception_ptr(error);
   if (connecting) std::exchange(connect_completion_, nullptr)->complete(failure, {});
   for (auto& pending : pending_) pending.completion->complete(failure, {});
   pending_.clear();
   outbox_.clear();
+}
+
+// close_notify, then the socket closes when the server answers with its
+// own or after tls_close_wait, whichever comes first. The read kept pending
+// is cancelled first; its handler sees State::closed and stops.
+void AsyncConnection::say_goodbye() {
+  error_code ignored;
+  transport_->socket().cancel(ignored);
+  timer_.expires_after(tls_close_wait);
+  timer_.async_wait([self = shared_from_this()](const error_code&) { self->transport_->close(); });
+  transport_->async_shutdown([self = shared_from_this()](const error_code&) {
+    self->timer_.cancel();
+    self->transport_->close();
+  });
 }
 
 }  // namespace crous::client::detail

@@ -21,7 +21,10 @@ class ResponseReader {
 
   // Writable space for at least one network read.
   std::span<std::uint8_t> prepare() { return buffer_.prepare(); }
-  void commit(std::size_t bytes) noexcept { buffer_.commit(bytes); }
+  void commit(std::size_t bytes) noexcept {
+    buffer_.commit(bytes);
+    received_any_ = received_any_ || bytes != 0;
+  }
 
   // The next complete response, or nullopt until more bytes arrive. Throws
   // ClientError(malformed_response) when the bytes are not valid FLUX.
@@ -34,8 +37,13 @@ class ResponseReader {
   // True while some bytes of a response are buffered but not yet returned.
   bool mid_record() const noexcept { return !buffer_.empty(); }
 
+  // True once any response byte arrived on this connection (over TLS: the
+  // handshake was accepted by the server, see read_error()).
+  bool received_any() const noexcept { return received_any_; }
+
  private:
   RecordBuffer buffer_;
+  bool received_any_ = false;
 };
 
 }  // namespace crous::client::detail

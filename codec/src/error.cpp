@@ -17,6 +17,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::invalid_value: return "invalid_value";
     case ErrorCode::syntax: return "syntax";
     case ErrorCode::usage: return "usage";
+    case ErrorCode::bad_block: return "bad_block";
   }
   return "unknown";
 }

@@ -84,7 +84,7 @@ std::string show_list(const std::vector<std::string>& items) {
   return out;
 }
 
-const std::array<Option, 28> kOptions{{
+const std::array<Option, 29> kOptions{{
     {"listen_address", "IP address to listen on (IPv4 or IPv6 literal)",
      [](ServerConfig& c, std::string_view v) { c.listen_address = parse_address(v); },
      [](const ServerConfig& c) { return c.listen_address; }},
@@ -116,6 +116,13 @@ const std::array<Option, 28> kOptions{{
     {"handshake_timeout", "a TLS handshake must complete within this",
      [](ServerConfig& c, std::string_view v) { c.handshake_timeout = positive_duration(v); },
      [](const ServerConfig& c) { return format_duration(c.handshake_timeout); }},
+    {"compression", "lz4: clients may switch their connection to LZ4 with a hello; off: never",
+     [](ServerConfig& c, std::string_view v) {
+       if (v == "lz4") c.compression = Compression::lz4;
+       else if (v == "off") c.compression = Compression::off;
+       else throw std::invalid_argument("expected lz4 or off");
+     },
+     [](const ServerConfig& c) { return std::string(to_string(c.compression)); }},
     {"metrics_port", "HTTP port for /metrics (Prometheus), /healthz and /readyz; off = none",
      [](ServerConfig& c, std::string_view v) { c.metrics_port = parse_port(v); },
      [](const ServerConfig& c) { return show_port(c.metrics_port); }},

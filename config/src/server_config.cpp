@@ -19,6 +19,10 @@ std::string_view to_string(TlsVersion version) noexcept {
   return version == TlsVersion::v1_3 ? "1.3" : "1.2";
 }
 
+std::string_view to_string(Compression compression) noexcept {
+  return compression == Compression::lz4 ? "lz4" : "off";
+}
+
 void ServerConfig::validate() const {
   if (!port && !tls_port) throw std::invalid_argument("port: both port and tls_port are off: nothing to listen on");
   if (tls_port && tls_cert_file.empty()) throw std::invalid_argument("tls_cert_file: tls_port is set but tls_cert_file is not");

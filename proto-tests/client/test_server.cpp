@@ -30,5 +30,6 @@ TestServer::~TestServer() {
 }
 
 unsigned short TestServer::port() const { return server_->port(); }
+unsigned short TestServer::tls_port() const { return server_->tls_port(); }
 
 }  // namespace crous::test

@@ -16,6 +16,8 @@ class TestServer {
   explicit TestServer(const Tweak& tweak = {});
   ~TestServer();
   unsigned short port() const;
+  // The TLS port, when the tweak turned TLS on (tls_port and its files).
+  unsigned short tls_port() const;
 
  private:
   std::unique_ptr<server::Server> server_;

@@ -150,6 +150,18 @@ std::size_t Client::receive_some(std::size_t max, std::chrono::milliseconds time
   return static_cast<std::size_t>(n);
 }
 
+Client::Next Client::receive_raw(std::vector<std::uint8_t>& out, std::chrono::milliseconds timeout) {
+  pollfd p{fd_, POLLIN, 0};
+  const int rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  if (rc <= 0) return Next::timeout;
+  std::uint8_t chunk[65536];
+  const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+  if (n < 0) return errno == ECONNRESET ? Next::reset : Next::timeout;
+  if (n == 0) return Next::eof;
+  out.insert(out.end(), chunk, chunk + n);
+  return Next::record;
+}
+
 bool Client::closed_without_more_data(std::chrono::milliseconds timeout) {
   Value v;
   auto r = next(v, timeout);

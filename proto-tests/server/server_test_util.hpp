@@ -70,6 +70,9 @@ class Client {
   Value read(std::chrono::milliseconds timeout = 10s);
   // True when the server closes (EOF or reset) before sending anything else.
   bool closed_without_more_data(std::chrono::milliseconds timeout = 10s);
+  // Appends whatever bytes arrive within `timeout` to `out`, unframed (for
+  // compressed streams): `record` when some did.
+  Next receive_raw(std::vector<std::uint8_t>& out, std::chrono::milliseconds timeout = 10s);
   // Reads up to `max` raw bytes into the record buffer (for slow readers).
   std::size_t receive_some(std::size_t max, std::chrono::milliseconds timeout = 10s);
 

@@ -183,6 +183,32 @@ TlsClient::Next TlsClient::next(Value& out, std::chrono::milliseconds timeout) {
   }
 }
 
+TlsClient::Next TlsClient::receive_raw(std::vector<std::uint8_t>& out, std::chrono::milliseconds timeout) {
+  if (!buf_.empty()) {
+    const auto held = buf_.unconsumed();
+    out.insert(out.end(), held.begin(), held.end());
+    buf_.consume(held.size());
+    return Next::record;
+  }
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    std::uint8_t chunk[16384];
+    const int rc = SSL_read(ssl_, chunk, sizeof chunk);
+    if (rc > 0) {
+      out.insert(out.end(), chunk, chunk + rc);
+      return Next::record;
+    }
+    const int code = SSL_get_error(ssl_, rc);
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
+      if (!wait(code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) return Next::timeout;
+      continue;
+    }
+    if (code == SSL_ERROR_ZERO_RETURN) return Next::close_notify;
+    error_ = ssl_error(rc);
+    return Next::failed;
+  }
+}
+
 Value TlsClient::read(std::chrono::milliseconds timeout) {
   Value v;
   switch (next(v, timeout)) {

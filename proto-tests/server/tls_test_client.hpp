@@ -49,6 +49,10 @@ class TlsClient {
   Next next(Value& out, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   Value read(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   const std::string& last_error() const { return error_; }
+  // Appends the decrypted bytes that arrive within `timeout`, unframed (for
+  // compressed streams); `record` when some did. Bytes already framed-ahead
+  // by next() come first.
+  Next receive_raw(std::vector<std::uint8_t>& out, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   // SHA-256 of the server certificate, hex: tells which certificate served.
   std::string server_certificate_fingerprint() const;

@@ -32,6 +32,7 @@ void register_builtin_handlers(Router& router, const Options& options, std::func
                         {"idle_timeout_ms", n(options.idle_timeout.count())},
                         {"record_timeout_ms", n(options.record_timeout.count())},
                         {"write_timeout_ms", n(options.write_timeout.count())}}},
+        {"compression", List{Value(options.compression == config::Compression::lz4 ? "lz4" : "none")}},
         {"tls", Dict{{"enabled", options.tls_port.has_value()},
                      {"client_certificates_required", options.tls_port.has_value() && !options.tls_ca_file.empty()},
                      {"min_version", std::string(config::to_string(options.tls_min_version))},

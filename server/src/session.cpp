@@ -131,8 +131,9 @@ void Session::drain() {
 
 void Session::force_close() {
   if (phase_ == Phase::closed) return;
-  // TLS: a record cannot be written without possibly blocking halfway.
-  if (!out_.writing() && phase_ != Phase::lingering && !tls_) {
+  // TLS or LZ4: a record (a block) cannot be written without possibly
+  // blocking halfway, or leaving the stream undecodable.
+  if (!writing() && phase_ != Phase::lingering && !tls_ && !lz4_) {
     // Best effort, never blocking: the socket may be full.
     Bytes bytes;
     encode_flux(error_record(codes::shutting_down, "server shutting down: drain deadline passed"), bytes);
@@ -224,7 +225,7 @@ void Session::answer_plain_client() {
 // client is not taking (high_watermark, counting the requests running on the
 // workers), or too many offloaded requests in flight.
 bool Session::accepting_input() const noexcept {
-  return out_.pending_bytes() + offload_bytes_ < core_.options.high_watermark &&
+  return pending_output() + offload_bytes_ < core_.options.high_watermark &&
          pending_offloads_ < core_.options.max_offloads_per_connection;
 }
 
@@ -296,7 +297,8 @@ void Session::received(const boost::system::error_code& ec, std::span<const std:
     shard_.counters.add(Counter::bytes_in, bytes.size());
     total_in_ += bytes.size();
     last_activity_ = clock::now();
-    if (in_.empty()) in_.borrow(bytes);  // the usual case: frame the records where they were read
+    if (lz4_) lz4_->received(bytes);
+    else if (in_.empty()) in_.borrow(bytes);  // the usual case: frame the records where they were read
     else in_.append(bytes);
   }
   pump();
@@ -320,11 +322,14 @@ void Session::settle_input() {
     in_.keep_rest();
     in_.release();  // only when nothing is left: an idle connection holds no buffer
   }
-  if (in_.capacity() != budget_held_) {
-    budget_held_ = in_.capacity();
+  // A compressed connection's LZ4 pages and the compressed bytes waiting for
+  // the rest of their block count too.
+  const std::size_t held = in_.capacity() + (lz4_ && phase_ != Phase::closed ? lz4_->memory() : 0);
+  if (held != budget_held_) {
+    budget_held_ = held;
     core_.budget.hold(*this, budget_held_);
   }
-  if (!in_.mid_record()) {
+  if (!in_.mid_record() && !(lz4_ && phase_ == Phase::serving && lz4_->mid_block())) {
     record_started_ = {};
   } else if (record_started_ == clock::time_point{} || !accepting_input() || waiting_for_memory_) {
     // The clock runs only while the peer is the one we wait for.
@@ -358,11 +363,21 @@ void Session::process_input() {
     } catch (const DecodeError& e) {
       return protocol_error(e);
     }
-    if (!record) break;
+    if (!record) {
+      if (lz4_ && next_block()) continue;
+      break;
+    }
     record_started_ = {};  // the clock is per record: the next one starts its own
     handle_record(*record);
   }
-  if (phase_ == Phase::serving && peer_eof_ && accepting_input()) {
+  if (phase_ == Phase::serving && peer_eof_ && accepting_input() && !waiting_for_memory_) {
+    if (lz4_) {
+      try {
+        lz4_->finish_input();
+      } catch (const DecodeError& e) {
+        return protocol_error(e);
+      }
+    }
     if (!in_.empty()) {
       return protocol_error(DecodeError(ErrorCode::truncated, in_.end_offset(),
                                         "connection closed inside a record (" + std::to_string(in_.buffered()) +
@@ -371,6 +386,74 @@ void Session::process_input() {
     phase_ = Phase::answering;
     finish_reason_ = "peer closed";
   }
+}
+
+// Moves the next decompressed LZ4 block into the record buffer; false when
+// none has fully arrived or memory must be waited for. A decompression bomb
+// is bounded here: one page at a time, framed (and max_record_bytes
+// enforced) before the next.
+bool Session::next_block() {
+  std::optional<std::span<const std::uint8_t>> block;
+  try {
+    block = lz4_->block();
+  } catch (const DecodeError& e) {  // its message counts compressed bytes, and says so
+    protocol_error(e);
+    return false;
+  }
+  if (!block) return false;
+  in_.keep_rest();  // appending ends a borrow
+  const std::size_t grown = in_.capacity_after(block->size());
+  if (grown != in_.capacity() && !in_.empty() && !core_.budget.admit(*this, grown)) {
+    waiting_for_memory_ = true;
+    return false;
+  }
+  in_.append(*block);
+  lz4_->take();
+  return true;
+}
+
+// {"op": "hello", "compression": ["lz4", ...]}: the first record of a
+// connection may switch it to LZ4 (docs/protocol.md, "Compression").
+void Session::hello(const Value& request) {
+  const Value* offered = request.find("compression");
+  if (total_records_ != 1 || lz4_)
+    return append_error(codes::bad_request, "hello must be the first record of a connection", &request);
+  if (offered && !offered->is_list())
+    return append_error(codes::bad_request, "hello: \"compression\" must be a list of names", &request);
+  bool lz4 = false;
+  if (offered && core_.options.compression == config::Compression::lz4)
+    for (const Value& name : offered->as_list())
+      if (name.is_string() && name.as_string() == "lz4") lz4 = true;
+  const Lz4Format format;
+  std::unique_ptr<Lz4Link> link;
+  if (lz4) {
+    // A compressed connection holds its LZ4 pages for as long as it lives;
+    // they come out of the input budget, and when that has no room the
+    // connection simply stays uncompressed (nobody is evicted for it).
+    link = std::make_unique<Lz4Link>(format);
+    if (core_.budget.used() + link->memory() > core_.budget.limit()) {
+      spdlog::debug("connection {}: hello asked for lz4; the input budget has no room for its pages, answering none",
+                    peer());
+      link.reset();
+      lz4 = false;
+    }
+  }
+  Dict response{{"protocol", 1}, {"compression", lz4 ? "lz4" : "none"}};
+  if (lz4) {
+    response.insert_or_assign("page_size", static_cast<std::int64_t>(format.page_size));
+    response.insert_or_assign("size_bytes", static_cast<std::int64_t>(format.size_bytes));
+  }
+  if (const Value* id = request.find("id")) response.insert_or_assign("id", *id);
+  out_.emit([&](Bytes& out) { encode_flux(Value(std::move(response)), out); });
+  shard_.counters.add(Counter::records_out);
+  if (!lz4) return;
+  // The switch: this response goes out plain; every later byte both ways
+  // is LZ4. What the client sent after its hello is already compressed.
+  lz4_ = std::move(link);
+  plain_output_left_ = out_.pending_bytes();
+  const auto rest = in_.unconsumed();
+  lz4_->received(rest);
+  in_.consume(rest.size());
 }
 
 void Session::handle_record(ByteView record) {
@@ -386,6 +469,7 @@ void Session::handle_record(ByteView record) {
 
   const Route* route = nullptr;
   const Value* op = request.is_dict() ? request.find(core_.options.route_key) : nullptr;
+  if (op && op->is_string() && op->as_string() == "hello") return hello(request);
   if (op && op->is_string()) {
     route = core_.router.find(op->as_string());
     if (!route) {
@@ -551,12 +635,39 @@ void Session::append_error(std::string_view code, std::string_view message, cons
 
 // ---- output ----
 
-void Session::flush() {
-  if (phase_ == Phase::closed || phase_ == Phase::lingering || out_.writing()) return;
+// LZ4: every ready response goes into wire_, compressed (the hello's own
+// response excepted), and the batch ends with a block flush so the client
+// can decompress all of it.
+void Session::compress_ready_output() {
+  wire_.clear();
+  wire_sent_ = 0;
   const auto& pieces = out_.gather(kMaxGather);
   if (pieces.empty()) return;
+  std::size_t taken = 0;
+  for (auto piece : pieces) {
+    const std::size_t plain = std::min(plain_output_left_, piece.size());
+    wire_.insert(wire_.end(), piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(plain));
+    plain_output_left_ -= plain;
+    lz4_->compress(piece.subspan(plain), wire_);
+    taken += piece.size();
+  }
+  lz4_->end_batch(wire_);
+  out_.written(taken);
+}
+
+void Session::flush() {
+  if (phase_ == Phase::closed || phase_ == Phase::lingering || writing()) return;
   write_bufs_.clear();
-  for (const auto& piece : pieces) write_bufs_.emplace_back(piece.data(), piece.size());
+  if (lz4_) {
+    if (wire_sent_ == wire_.size()) compress_ready_output();
+    if (wire_sent_ == wire_.size()) return;
+    write_bufs_.emplace_back(wire_.data() + wire_sent_, wire_.size() - wire_sent_);
+    wire_writing_ = true;
+  } else {
+    const auto& pieces = out_.gather(kMaxGather);
+    if (pieces.empty()) return;
+    for (const auto& piece : pieces) write_bufs_.emplace_back(piece.data(), piece.size());
+  }
   write_started_ = clock::now();
   pull_timer(write_started_ + core_.options.write_timeout);
   // write_some, not async_write: every partial write is progress, so a
@@ -573,7 +684,12 @@ void Session::flush() {
 void Session::on_write(const boost::system::error_code& ec, std::size_t n) {
   if (phase_ == Phase::closed) return;
   if (ec) return fail(ec, "write");
-  out_.written(n);
+  if (lz4_) {
+    wire_writing_ = false;
+    wire_sent_ += n;
+  } else {
+    out_.written(n);
+  }
   shard_.counters.add(Counter::bytes_out, n);
   total_out_ += n;
   last_activity_ = clock::now();
@@ -584,7 +700,7 @@ void Session::on_write(const boost::system::error_code& ec, std::size_t n) {
 
 void Session::maybe_finish() {
   if (phase_ != Phase::answering) return;
-  if (!out_.empty() || pending_offloads_ != 0) return;
+  if (!output_empty() || pending_offloads_ != 0) return;
   finish(finish_reason_);
 }
 
@@ -641,7 +757,7 @@ void Session::close(const char* reason) {
 // ---- time ----
 
 bool Session::idle() const noexcept {
-  return !out_.writing() && pending_offloads_ == 0 && out_.empty() && (!draining_ || in_.empty());
+  return !writing() && pending_offloads_ == 0 && output_empty() && (!draining_ || in_.empty());
 }
 
 Session::clock::duration Session::idle_period() const noexcept {
@@ -657,7 +773,7 @@ Session::clock::time_point Session::next_deadline(clock::time_point now) const n
   if (phase_ == Phase::lingering) return linger_deadline_;
   auto next = last_activity_ + idle_period();
   if (next <= now) next = now + idle_period();  // idle is due but work is pending: look again later
-  if (out_.writing()) next = std::min(next, write_started_ + core_.options.write_timeout);
+  if (writing()) next = std::min(next, write_started_ + core_.options.write_timeout);
   if (record_started_ != clock::time_point{}) next = std::min(next, record_started_ + core_.options.record_timeout);
   for (const auto& d : offload_deadlines_) next = std::min(next, d.at);
   // Never "now": a deadline that is due is dealt with by this very call.
@@ -680,10 +796,10 @@ void Session::on_timer() {
                               std::to_string(core_.options.handshake_timeout.count()) + " ms)");
   } else if (phase_ == Phase::lingering) {
     if (now >= linger_deadline_) return close(finish_reason_);
-  } else if (out_.writing() && now - write_started_ >= core_.options.write_timeout) {
+  } else if (writing() && now - write_started_ >= core_.options.write_timeout) {
     core_.stats.add(Counter::slow_consumers);
     spdlog::warn("slow consumer {}: no progress writing for {} ms at stream byte {} ({} bytes pending); closing",
-                 peer(), millis(now - write_started_), total_out_, out_.pending_bytes());
+                 peer(), millis(now - write_started_), total_out_, pending_output());
     return close("slow consumer");
   } else {
     expire_offloads(now);
@@ -740,7 +856,7 @@ void Session::on_deadline() {
 void Session::publish_stats() noexcept {
   core_.stats.publish(shard_.counters);
   latency_mark_ = 0;  // the batch is over: the next record's time starts with a reading of its own
-  const std::size_t pending = phase_ == Phase::closed ? 0 : out_.pending_bytes();
+  const std::size_t pending = phase_ == Phase::closed ? 0 : pending_output();
   if (pending != published_pending_) {
     if (pending > published_pending_) core_.stats.add(Counter::output_pending_bytes, pending - published_pending_);
     else core_.stats.subtract(Counter::output_pending_bytes, published_pending_ - pending);

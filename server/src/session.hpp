@@ -19,6 +19,7 @@
 #include "crous/flux.hpp"
 #include "crous/record_buffer.hpp"
 #include "input_budget.hpp"
+#include "lz4_link.hpp"
 #include "output_queue.hpp"
 #include "server_core.hpp"
 
@@ -85,7 +86,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   // ---- the steps after every I/O event ----
   void pump();
   void process_input();
+  bool next_block();
   void handle_record(ByteView record);
+  void hello(const Value& request);
   void offload(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started);
   void on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed,
                        const Route& route, LatencyClock::Ticks started);
@@ -94,6 +97,11 @@ class Session final : public std::enable_shared_from_this<Session>,
   void end_input(std::string_view code, const std::string& message);
   void append_error(std::string_view code, std::string_view message, const Value* request);
   // ---- output ----
+  bool writing() const noexcept { return lz4_ ? wire_writing_ : out_.writing(); }
+  bool output_empty() const noexcept { return out_.empty() && wire_sent_ == wire_.size(); }
+  // Responses not yet written: queued, plus compressed bytes not yet sent.
+  std::size_t pending_output() const noexcept { return out_.pending_bytes() + (wire_.size() - wire_sent_); }
+  void compress_ready_output();
   void flush();
   void on_write(const boost::system::error_code& ec, std::size_t n);
   // ---- closing ----
@@ -146,6 +154,15 @@ class Session final : public std::enable_shared_from_this<Session>,
 
   OutputQueue out_;
   std::vector<boost::asio::const_buffer> write_bufs_;
+
+  // After a hello chose LZ4: both directions go through it, the hello's own
+  // response (plain_output_left_ bytes) excepted. Responses are compressed
+  // into wire_ one batch at a time.
+  std::unique_ptr<Lz4Link> lz4_;
+  std::size_t plain_output_left_ = 0;
+  Bytes wire_;
+  std::size_t wire_sent_ = 0;
+  bool wire_writing_ = false;
   std::size_t published_pending_ = 0;  // out_.pending_bytes() as last added to the stats gauge
   std::size_t pending_offloads_ = 0;
   std::size_t offload_bytes_ = 0;  // request bytes held by running offloads

@@ -6,6 +6,7 @@
 #include "crous/flux.hpp"
 #include "crous/lazy_reader.hpp"
 #include "crous/limits.hpp"
+#include "crous/lz4_stream.hpp"
 #include "crous/record_scanner.hpp"
 #include "crous/record_stream.hpp"
 #include "crous/stream.hpp"

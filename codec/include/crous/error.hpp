@@ -21,6 +21,8 @@ enum class ErrorCode : std::uint8_t {
   invalid_value,    // a value the format cannot hold (e.g. tag > 2^32-1)
   syntax,           // text formats: unexpected character
   usage,            // API misuse (streaming writer count mismatch, ...)
+  bad_block,        // LZ4 stream: a block's size prefix is out of range, or the block
+                    // does not decompress, or decompresses to more than a page
 };
 
 // Stable lower-case name, e.g. "truncated"; used in logs and error records.

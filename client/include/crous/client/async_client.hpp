@@ -20,6 +20,7 @@
 // Handlers run on their associated executor (by default the client's). The
 // client is safe to use from several threads; its state lives on a strand.
 // Each call must be answered within Options::timeout of being made.
+// With Options::tls.enabled the connection is TLS (docs/client.md, "TLS").
 #include <exception>
 #include <memory>
 #include <string>
@@ -88,7 +89,11 @@ class AsyncClient {
 
   executor_type get_executor() const noexcept { return executor_; }
 
-  // Resolves and connects, within Options::connect_timeout. Once per client.
+  // Resolves and connects, then over TLS shakes hands, all within
+  // Options::connect_timeout. Once per client. Fails with the ClientErrors
+  // of Client::connect. A TLS 1.3 server refusing the client certificate is
+  // only noticed after this completed: calls then fail with
+  // tls_handshake_failed (whether made before or after the refusal arrived).
   template <class Token>
   auto async_connect(std::string host, unsigned short port, Token&& token) {
     return boost::asio::async_initiate<Token, void(std::exception_ptr)>(
@@ -107,6 +112,8 @@ class AsyncClient {
   }
 
   // Closes the connection; calls in flight fail with ClientErrc::not_connected.
+  // Over TLS (no write in flight) close_notify goes first; the socket closes
+  // when the server answers with its own, or after at most 100 ms.
   void close();
 
  private:

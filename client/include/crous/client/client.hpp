@@ -13,6 +13,7 @@
 // Every blocking call is bounded by a timeout (Options). Failures throw
 // ClientError (transport; the connection is closed afterwards) or
 // ServerError (an error record; the connection stays usable).
+// With Options::tls.enabled the connection is TLS (docs/client.md, "TLS").
 // Asio stays out of this header: the connection lives behind a pimpl.
 #include <chrono>
 #include <cstddef>
@@ -32,8 +33,12 @@ class Client {
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
 
-  // Resolves and connects; throws ClientError resolve_failed,
-  // connection_refused, connect_failed or timeout.
+  // Resolves and connects, then over TLS shakes hands, all within the
+  // timeout; throws ClientError resolve_failed, connection_refused,
+  // connect_failed, timeout, tls_config (a TLS file cannot be used) or
+  // tls_handshake_failed. A TLS 1.3 server refusing the client certificate
+  // is only noticed at the first receive(), which throws
+  // tls_handshake_failed. Closes any previous connection first.
   void connect(std::string_view host, unsigned short port, std::chrono::milliseconds timeout);
   void connect(std::string_view host, unsigned short port);  // Options::connect_timeout
 
@@ -56,6 +61,8 @@ class Client {
   // Requests sent whose responses have not been received yet.
   std::size_t outstanding() const noexcept;
   bool is_open() const noexcept;
+  // Over TLS, sends close_notify first and waits at most 100 ms (or the
+  // timeout, if shorter) for the server's; the destructor does the same.
   void close() noexcept;
 
  private:

@@ -10,12 +10,15 @@ namespace crous::client {
 // Verification is on by default: the server's chain must lead to `ca_file`
 // (or the system's trust store when empty) and its certificate must name the
 // host (or `server_name`). Turning either off is explicit.
+// (The `{}` initializers let designated initializers such as
+// TlsOptions{.enabled = true, .ca_file = "ca.pem"} leave fields out without
+// GCC's -Wmissing-field-initializers.)
 struct TlsOptions {
   bool enabled = false;
-  std::string ca_file;      // PEM trust anchors; empty = the system's default paths
-  std::string cert_file;    // PEM client certificate (chain) for mutual TLS; empty = none
-  std::string key_file;     // PEM private key of cert_file
-  std::string server_name;  // SNI and the name verified; empty = the host passed to connect()
+  std::string ca_file{};      // PEM trust anchors; empty = the system's default paths
+  std::string cert_file{};    // PEM client certificate (chain) for mutual TLS; empty = none
+  std::string key_file{};     // PEM private key of cert_file
+  std::string server_name{};  // SNI and the name verified; empty = the host passed to connect()
   bool verify_peer = true;      // false: accept any server certificate (tests only)
   bool verify_hostname = true;  // false: accept a valid chain whatever name it is for
 };

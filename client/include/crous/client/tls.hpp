@@ -18,8 +18,10 @@
 namespace crous::client {
 
 // TLS 1.2 or newer; trust anchors, client certificate and key from
-// `options`; peer verification unless options.verify_peer is false. Throws
-// ClientError(tls_config) naming the file that could not be used.
+// `options`; peer verification unless options.verify_peer is false (then
+// ca_file is not read). Renegotiation is refused and an encrypted key fails
+// rather than prompting for a passphrase. Throws ClientError(tls_config)
+// naming the file that could not be used and why.
 std::shared_ptr<boost::asio::ssl::context> make_tls_context(const TlsOptions& options);
 
 // Prepares one connection before its handshake: SNI (for names, not IP
@@ -28,8 +30,10 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_context(const TlsOptions& op
 // ClientError(tls_config) if OpenSSL refuses the name.
 void prepare_tls_connection(SSL* ssl, const TlsOptions& options, std::string_view host);
 
-// The reason of a failed handshake in words: OpenSSL's error plus, when the
-// certificate was the problem, why ("certificate has expired", ...).
+// The reason of a failed handshake in words: OpenSSL's error plus, when
+// verifying the server's certificate failed, why ("certificate has
+// expired", "hostname mismatch"), and a hint for alerts about the client's
+// own certificate ("the server requires a client certificate ...").
 std::string describe_tls_failure(const boost::system::error_code& ec, SSL* ssl);
 
 }  // namespace crous::client

@@ -16,6 +16,10 @@ enum class LogFormat : std::uint8_t { text, json };
 std::string_view to_string(LogFormat format) noexcept;
 
 enum class TlsVersion : std::uint8_t { v1_2, v1_3 };
+
+// What a client's hello may switch its connection to (docs/protocol.md).
+enum class Compression : std::uint8_t { off, lz4 };
+std::string_view to_string(Compression compression) noexcept;  // "off", "lz4"
 std::string_view to_string(TlsVersion version) noexcept;  // "1.2", "1.3"
 
 struct ServerConfig {
@@ -54,6 +58,10 @@ struct ServerConfig {
   std::vector<std::string> tls_allowed_clients;
   TlsVersion tls_min_version = TlsVersion::v1_2;
   std::chrono::milliseconds handshake_timeout{10'000};
+
+  // Offered to clients whose hello asks for it; off answers every hello
+  // with "none" and connections stay uncompressed.
+  Compression compression = Compression::lz4;
 
   // Operators' HTTP listener (GET /metrics, /healthz, /readyz); nullopt =
   // off ("metrics_port = off"), 0 picks an ephemeral port (tests). Its own

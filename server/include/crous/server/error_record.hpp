@@ -12,6 +12,7 @@ namespace crous::server {
 
 namespace codes {
 inline constexpr std::string_view unknown_op = "unknown_op";
+inline constexpr std::string_view bad_request = "bad_request";  // e.g. a hello that is not the first record
 inline constexpr std::string_view handler_error = "handler_error";
 inline constexpr std::string_view handler_timeout = "handler_timeout";  // an offloaded route's timeout passed
 inline constexpr std::string_view decode_error = "decode_error";          // then close
