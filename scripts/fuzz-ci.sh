@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 build_dir=build-fuzz
 fuzz_dir=proto-tests/fuzz
-targets=(flux_decode document_vs_value scanner_vs_decoder crout_parse flux_to_crout lazy_reader crout_reader connection_input)
+targets=(flux_decode document_vs_value scanner_vs_decoder crout_parse flux_to_crout lazy_reader crout_reader connection_input lz4_stream)
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -10,56 +10,53 @@ namespace crous {
 
 namespace {
 
-// What a block would decompress to, walking its sequences (LZ4 block
-// format: token, literal length, literals, 2-byte offset, match length; the
-// last sequence has literals only) without writing anything; nullopt if
-// the sequences themselves are malformed. Only used to say why a block
-// failed: LZ4 reports every failure alike.
-std::optional<std::uint64_t> walked_size(const std::uint8_t* block, std::size_t size) {
-  std::size_t i = 0;
+// Adds the extension bytes of an LZ4 length whose 4-bit field was 15 (each
+// byte adds itself; 255 means another follows). False if the block ends first.
+bool extend_length(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t& length) {
+  for (;;) {
+    if (p == end) return false;
+    const std::uint8_t more = *p++;
+    length += more;
+    if (more != 255) return true;
+  }
+}
+
+// What a block decompresses to, walking its sequences (LZ4 block format:
+// token, literal length, literals, 2-byte offset, match length; the last
+// sequence has literals only) without writing anything; nullopt if the
+// sequences themselves are malformed. Kept to a tight loop: a bulk stream
+// walks every other block (see next()).
+std::optional<std::uint64_t> walked_size(const std::uint8_t* p, std::size_t size) {
+  const std::uint8_t* const end = p + size;
   std::uint64_t out = 0;
-  const auto length = [&](std::uint64_t nibble) -> std::optional<std::uint64_t> {
-    if (nibble != 15) return nibble;
-    for (;;) {
-      if (i == size) return std::nullopt;
-      const std::uint8_t more = block[i++];
-      nibble += more;
-      if (more != 255) return nibble;
-    }
-  };
-  while (i < size) {
-    const std::uint8_t token = block[i++];
-    const auto literals = length(token >> 4);
-    if (!literals || size - i < *literals) return std::nullopt;
-    i += static_cast<std::size_t>(*literals);
-    out += *literals;
-    if (i == size) return out;
-    if (size - i < 2) return std::nullopt;
-    i += 2;
-    const auto match = length(token & 15);
-    if (!match) return std::nullopt;
-    out += *match + 4;
+  while (p < end) {
+    const unsigned token = *p++;
+    std::uint64_t literals = token >> 4;
+    if (literals == 15 && !extend_length(p, end, literals)) return std::nullopt;
+    if (static_cast<std::uint64_t>(end - p) < literals) return std::nullopt;
+    p += literals;
+    out += literals;
+    if (p == end) return out;
+    if (end - p < 2) return std::nullopt;
+    p += 2;
+    std::uint64_t match = token & 15;
+    if (match == 15 && !extend_length(p, end, match)) return std::nullopt;
+    out += match + 4;
   }
   return std::nullopt;  // ended with a match
 }
 
+constexpr std::ptrdiff_t max_window = 65536;  // LZ4 offsets are 16-bit
+
 std::string block_at(std::uint64_t offset) { return "LZ4 block at byte " + std::to_string(offset) + " of the compressed stream"; }
 
 }  // namespace
-
-struct Lz4StreamDecompressor::State {
-  LZ4_streamDecode_t stream;
-};
-
-void Lz4StreamDecompressor::StateDeleter::operator()(State* state) const noexcept { delete state; }
 
 Lz4StreamDecompressor::Lz4StreamDecompressor(Lz4Format format) : format_(format) {
   format_.validate();
   block_bound_ = format_.block_bound();
   // Not zero-filled: only the bytes blocks use become resident.
   pages_ = std::make_unique_for_overwrite<std::uint8_t[]>(2 * format_.page_size);
-  state_.reset(new State);
-  LZ4_setStreamDecode(&state_->stream, nullptr, 0);
 }
 
 Lz4StreamDecompressor::~Lz4StreamDecompressor() = default;
@@ -136,20 +133,38 @@ std::optional<std::span<const std::uint8_t>> Lz4StreamDecompressor::next() {
 
   const std::uint8_t* block = input_.get() + begin_ + width;
   std::uint8_t* page = pages_.get() + page_ * format_.page_size;
-  // Into alternating pages of one buffer, as the writer compressed them: the
-  // previous block stays in place as the dictionary, and LZ4's decoding
-  // state follows where it is.
-  const int n = LZ4_decompress_safe_continue(&state_->stream, reinterpret_cast<const char*>(block), reinterpret_cast<char*>(page),
-                                             static_cast<int>(size), static_cast<int>(format_.page_size));
-  if (n < 0) {
-    const auto walked = walked_size(block, size);
+  const auto walk_failure = [&](std::optional<std::uint64_t> walked) {
     if (walked && *walked > format_.page_size)
       fail(ErrorCode::bad_block, block_at(offset_) + " decompresses to " + std::to_string(*walked) + " bytes, more than the " +
                                      std::to_string(format_.page_size) + "-byte page (is the page size the writer's?)");
     fail(ErrorCode::bad_block, block_at(offset_) + " (" + std::to_string(size) + " bytes) does not decompress: " +
                                    (walked ? "it copies from outside the data before it (corrupt, or another page size)"
                                            : "its sequences are malformed"));
+  };
+  // The writer's window (docs/protocol.md, "Dictionary rule"): the gapless
+  // run of earlier output that ends with the previous block, at most the
+  // 64 KiB LZ4 offsets reach. The writer never lets a block copy from the
+  // bytes its own data overwrites; when the run passes through this page
+  // (a full block two back, the previous block right after it), the block's
+  // length is needed to know where the window starts. Giving LZ4 exactly
+  // that, and exactly that much room, also keeps a hostile block from
+  // copying between overlapping ranges (what LZ4_decompress_safe_continue
+  // over the same buffer would do: undefined behaviour inside liblz4).
+  const std::uint8_t* window = run_start_;
+  std::size_t room = format_.page_size;
+  if (window != nullptr && window <= page && page < prev_end_) {
+    const auto walked = walked_size(block, size);
+    if (!walked || *walked > room) walk_failure(walked);
+    room = static_cast<std::size_t>(*walked);
+    window = page + room;
   }
+  if (prev_end_ - window > max_window) window = prev_end_ - max_window;
+  const int n = LZ4_decompress_safe_usingDict(reinterpret_cast<const char*>(block), reinterpret_cast<char*>(page), static_cast<int>(size),
+                                              static_cast<int>(room), reinterpret_cast<const char*>(window),
+                                              static_cast<int>(prev_end_ - window));
+  if (n < 0) walk_failure(walked_size(block, size));
+  if (page != prev_end_) run_start_ = page;  // a gap: a new run starts here
+  prev_end_ = page + n;
   begin_ += width + size;
   offset_ += width + size;
   if (begin_ == end_) begin_ = end_ = 0;
@@ -176,6 +191,6 @@ void Lz4StreamDecompressor::finish() const {
                         std::to_string(size) + " bytes after the " + std::to_string(width) + "-byte size prefix)");
 }
 
-std::size_t Lz4StreamDecompressor::memory() const noexcept { return 2 * format_.page_size + capacity_ + sizeof(State); }
+std::size_t Lz4StreamDecompressor::memory() const noexcept { return 2 * format_.page_size + capacity_; }
 
 }  // namespace crous

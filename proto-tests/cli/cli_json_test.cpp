@@ -94,5 +94,16 @@ TEST(CliJson, Base64PaddingOfEveryLength) {
   EXPECT_TRUE(back.out == std::string(stream.begin(), stream.end()));
 }
 
+// std::istream swallows what its streambuf throws and reports an end of
+// file; the JSON reader must not: a read error is an I/O error, not "no
+// more records".
+TEST(CliJson, ReadErrorsAreNotTakenForTheEnd) {
+  const fs::path dir = test::temp_dir("cli-json-read-error");
+  fs::create_directory(dir / "a-directory");
+  const auto result = run_crous({"validate", "--from", "json", "a-directory"}, dir);
+  EXPECT_EQ(result.exit_code, 3) << result.out;
+  EXPECT_NE(result.err.find("Is a directory"), std::string::npos) << result.err;
+}
+
 }  // namespace
 }  // namespace crous

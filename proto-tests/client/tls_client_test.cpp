@@ -10,7 +10,6 @@
 
 #include <chrono>
 #include <exception>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>

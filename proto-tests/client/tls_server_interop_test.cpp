@@ -8,8 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
-#include <exception>
 #include <string>
+#include <vector>
 
 #include "child_process.hpp"
 #include "crous/client/async_client.hpp"

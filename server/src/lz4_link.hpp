@@ -19,15 +19,9 @@ class Lz4Link {
   explicit Lz4Link(const Lz4Format& format) : input_(format), output_(format) {}
 
   // ---- input ----
-  void received(std::span<const std::uint8_t> compressed) {
-    // A block not yet taken must survive the append (the decompressor only
-    // promises it until then): keep a copy. Rare: only while memory is awaited.
-    if (block_) {
-      held_.assign(block_->begin(), block_->end());
-      block_ = std::span<const std::uint8_t>(held_);
-    }
-    input_.append(compressed);
-  }
+  // A block not yet taken stays valid across this (the decompressor keeps
+  // it until its next next()).
+  void received(std::span<const std::uint8_t> compressed) { input_.append(compressed); }
   // The next decompressed block, the same one until take() (the session may
   // have to wait for memory before it can copy it). nullopt: no whole block
   // has arrived. Throws DecodeError (offset in the compressed stream).
@@ -35,10 +29,7 @@ class Lz4Link {
     if (!block_) block_ = input_.next();
     return block_;
   }
-  void take() noexcept {
-    block_.reset();
-    held_.clear();
-  }
+  void take() noexcept { block_.reset(); }
   // Compressed bytes of a block not yet complete (or blocks not yet taken).
   std::size_t buffered() const noexcept { return input_.buffered(); }
   bool mid_block() const noexcept { return input_.buffered() != 0 || block_.has_value(); }
@@ -50,13 +41,12 @@ class Lz4Link {
   void end_batch(Bytes& wire) { output_.flush(wire); }
 
   // Pages and LZ4 state of both directions, for the connection's footprint.
-  std::size_t memory() const noexcept { return input_.memory() + output_.memory() + held_.capacity(); }
+  std::size_t memory() const noexcept { return input_.memory() + output_.memory(); }
 
  private:
   Lz4StreamDecompressor input_;
   Lz4StreamCompressor output_;
   std::optional<std::span<const std::uint8_t>> block_;
-  Bytes held_;
 };
 
 }  // namespace crous::server::detail

@@ -6,7 +6,9 @@
 
 namespace crous::cli {
 
-Args::Args(int argc, char** argv, std::initializer_list<OptionSpec> specs) : specs_(specs) {
+Args::Args(int argc, char** argv, std::initializer_list<OptionSpec> specs, std::initializer_list<std::span<const OptionSpec>> shared)
+    : specs_(specs) {
+  for (const auto set : shared) specs_.insert(specs_.end(), set.begin(), set.end());
   bool options_done = false;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];

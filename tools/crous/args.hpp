@@ -4,6 +4,7 @@
 // `-` alone is positional (stdin/stdout); `--` ends the options.
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,7 +20,9 @@ struct OptionSpec {
 class Args {
  public:
   // Throws CliError(exit_usage) for unknown options or a missing value.
-  Args(int argc, char** argv, std::initializer_list<OptionSpec> specs);
+  // `shared`: option sets several commands accept (compression_options.hpp).
+  Args(int argc, char** argv, std::initializer_list<OptionSpec> specs,
+       std::initializer_list<std::span<const OptionSpec>> shared = {});
 
   bool flag(std::string_view name) const;
   // Prints `help` on stdout if --help or -h was given (every command

@@ -4,6 +4,7 @@
 #include "args.hpp"
 #include "cli_error.hpp"
 #include "commands.hpp"
+#include "compression_options.hpp"
 #include "format_writer.hpp"
 #include "input.hpp"
 #include "output.hpp"
@@ -14,7 +15,8 @@ namespace crous::cli {
 
 namespace {
 
-constexpr const char* help = R"(usage: crous convert --to crout|flux|json [--pretty] [--from flux|crout|json] [INPUT] [-o OUTPUT]
+constexpr const char* help = R"(usage: crous convert --to crout|flux|json [--pretty] [--from flux|crout|json] [--compress lz4]
+                     [--decompress lz4] [--lz4-page BYTES] [--lz4-width 1|2|4] [INPUT] [-o OUTPUT]
 
 Converts every record of INPUT to the --to format, one record at a time
 (a stream of any length converts in constant memory).
@@ -26,6 +28,15 @@ Converts every record of INPUT to the --to format, one record at a time
   --pretty         CROUT: one item per line, two-space indent; JSON: indented
   -o, --output F   write to F (created only if the whole conversion succeeds)
                    instead of stdout
+  --compress lz4   write the output as an LZ4 stream (python-lz4's lz4.stream
+                   format, docs/protocol.md)
+  --decompress lz4 the input is an LZ4 stream; without it, an input that starts
+                   with no FLUX/CROU/CROUT header but with an LZ4 block of one
+                   is read as an LZ4 stream anyway
+  --lz4-page BYTES LZ4 page size, both ways (default 64K; writer and reader
+                   must agree)
+  --lz4-width N    LZ4 block size prefix, 1, 2 or 4 bytes (writing: default 4;
+                   reading: detected)
   INPUT            a file, or - / nothing for stdin
 
 Text outputs end every record with a newline. JSON uses the mapping in
@@ -36,14 +47,15 @@ docs/cli.md ({"$bytes": ...}, {"$tuple": [...]}, {"$tag": N, "value": ...},
 }  // namespace
 
 int run_convert(int argc, char** argv) {
-  const Args args(argc, argv, {{"--to", true}, {"--from", true}, {"--pretty", false}, {"-o", true}, {"--output", true}, {"--help", false}, {"-h", false}});
+  const Args args(argc, argv, {{"--to", true}, {"--pretty", false}, {"-o", true}, {"--output", true}, {"--help", false}, {"-h", false}},
+                  {input_option_specs(), output_option_specs()});
   if (args.printed_help(help)) return exit_ok;
   const auto to = args.value("--to");
   if (!to) usage_error("convert needs --to crout|flux|json");
   const Format target = parse_format(*to);
   Input in(args.input());
-  const Format source_format = in.format(args.value("--from"));
-  Output out(args.value("-o").value_or(args.value("--output").value_or("-")));
+  const Format source_format = in.format(input_options(args));
+  Output out(args.value("-o").value_or(args.value("--output").value_or("-")), output_compression(args));
 
   RecordSource source(in, source_format);
   FormatWriter writer(out, target, args.flag("--pretty"));

@@ -1,12 +1,7 @@
 #include "input.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <system_error>
+#include <stdexcept>
 
 #include "cli_error.hpp"
 
@@ -28,53 +23,117 @@ std::string_view format_name(Format format) noexcept {
   return "?";
 }
 
-Input::Input(const std::string& path) : name_(path == "-" ? "<stdin>" : path), fd_(0), owns_fd_(false) {
-  if (path == "-") return;
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw CliError(exit_io, "cannot open " + path + ": " + std::strerror(errno));
-  owns_fd_ = true;
-}
+namespace {
 
-Input::~Input() {
-  if (owns_fd_) ::close(fd_);
-}
+constexpr std::size_t header_bytes = 6;  // "CROUT1"
 
-Format Input::detect() {
-  char head[6];
-  std::size_t got = 0;
-  while (got < sizeof head) {
-    const std::size_t n = read_fd(reinterpret_cast<std::uint8_t*>(head) + got, sizeof head - got);
-    if (n == 0) break;
-    got += n;
-  }
-  peeked_.assign(head, got);
-  const std::string_view start = peeked_;
+// FLUX/CROU or CROUT by the first bytes; a stream shorter than a header
+// counts as the format it starts like (its reader then says "truncated").
+std::optional<Format> format_of(std::string_view start) {
   if (start.empty()) return Format::flux;
   // "CROUT1" shares its first four bytes with the legacy "CROU" magic.
-  if (start == std::string_view("CROUT1").substr(0, got) || start.starts_with("//")) return Format::crout;
+  if (start == std::string_view("CROUT1").substr(0, start.size()) || start.starts_with("//")) return Format::crout;
   if (std::string_view("FLUX").starts_with(start.substr(0, 4)) || std::string_view("CROU").starts_with(start.substr(0, 4))) return Format::flux;
-  throw CliError(exit_invalid_data, name_ + ": record 0: bad_header at byte 0: not FLUX, CROU or CROUT data (the first bytes match no header); for JSON use --from json");
+  return std::nullopt;
 }
 
-std::size_t Input::read(std::uint8_t* dst, std::size_t size) {
-  if (peek_pos_ < peeked_.size()) {
-    const std::size_t n = std::min(size, peeked_.size() - peek_pos_);
-    std::memcpy(dst, peeked_.data() + peek_pos_, n);
-    peek_pos_ += n;
-    return n;
+std::string_view text(std::span<const std::uint8_t> bytes) { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
+
+}  // namespace
+
+Input::Input(const std::string& path) : file_(path) {}
+
+std::optional<Format> Input::detect(PeekableInput& in) { return format_of(text(in.peek(header_bytes))); }
+
+Format Input::format(const InputOptions& options) {
+  if (options.decompress) {
+    // The probe finds the prefix width when it was not given: told that the
+    // input is compressed, any first block that decompresses will do (JSON
+    // has no header to look for).
+    const auto found = options.lz4_width_given ? std::nullopt : probe_lz4(options, false);
+    decompress(found.value_or(options.lz4));
+  } else if (!options.from && !detect(raw_)) {
+    // No header of ours: it may be compressed.
+    if (const auto lz4 = probe_lz4(options, true)) decompress(*lz4);
   }
-  return read_fd(dst, size);
+  if (options.from) return parse_format(*options.from);
+  PeekableInput& records = decompressed_ ? *decompressed_ : raw_;
+  std::optional<Format> found;
+  try {
+    found = detect(records);
+  } catch (const DecodeError& e) {  // the first LZ4 block is bad
+    throw CliError(exit_invalid_data, name() + ": record 0: " + e.what());
+  }
+  if (found) return *found;
+  if (compression_)
+    throw CliError(exit_invalid_data, name() + ": record 0: bad_header at byte 0: the decompressed data is not FLUX, CROU or CROUT (for JSON use --from json)");
+  throw CliError(exit_invalid_data, name() + ": record 0: bad_header at byte 0: not FLUX, CROU or CROUT data, nor an LZ4 stream of it "
+                                             "(the first bytes match no header); for JSON use --from json, for an LZ4 stream "
+                                             "--decompress lz4 (and --lz4-page if its pages are over 64 KiB)");
 }
 
-std::size_t Input::read_fd(std::uint8_t* dst, std::size_t size) {
-  for (;;) {
-    const ssize_t n = ::read(fd_, dst, size);
-    if (n >= 0) {
-      bytes_read_ += static_cast<std::uint64_t>(n);
-      return static_cast<std::size_t>(n);
+namespace {
+
+// Whether `block` (size prefix included) decompresses, to data that starts
+// with a header of ours if `want_header`.
+bool first_block_fits(std::span<const std::uint8_t> block, const Lz4Format& format, bool want_header) {
+  try {
+    Lz4StreamDecompressor decompressor(format);
+    decompressor.append(block);
+    const auto data = decompressor.next();
+    return data && !data->empty() && (!want_header || format_of(text(data->first(std::min(data->size(), header_bytes)))));
+  } catch (const DecodeError&) {
+    return false;  // not a block with this width
+  }
+}
+
+}  // namespace
+
+// An LZ4 stream has no magic number, but its first block is a strong sign:
+// a size prefix within the block bound, that many bytes present, and data
+// that decompresses (and, `want_header`, starts with a header of ours).
+// Each width is tried (4, 2, 1) unless one was given; the first block is at
+// most one compressed page, peeked and then replayed. Without `want_header`
+// (the input is said to be compressed), a width whose first block is cut
+// short still wins over none, so that reading says "truncated".
+std::optional<Lz4Format> Input::probe_lz4(const InputOptions& options, bool want_header) {
+  std::optional<Lz4Format> cut;
+  for (const unsigned width : {4u, 2u, 1u}) {
+    Lz4Format format = options.lz4;
+    if (!options.lz4_width_given) {
+      format.size_bytes = width;
+      // No page size given: 64 KiB, or the largest this width allows. A
+      // reader with a larger page than the writer's decodes the same bytes,
+      // or fails (bad_block) at the first block that needs the writer's
+      // exact page, never reads other data (docs/protocol.md).
+      if (!options.lz4_page_given) format.page_size = std::min<std::size_t>(64 * 1024, largest_lz4_page(width));
+      try {
+        format.validate();
+      } catch (const std::invalid_argument&) {
+        continue;  // the given page size needs a wider prefix
+      }
     }
-    if (errno != EINTR) throw CliError(exit_io, "cannot read " + name_ + ": " + std::strerror(errno));
+    const auto prefix = raw_.peek(format.size_bytes);
+    std::size_t size = 0;
+    for (unsigned i = 0; i < prefix.size(); ++i) size |= std::size_t{prefix[i]} << (8 * i);
+    if (prefix.size() == format.size_bytes && size != 0 && size <= format.block_bound()) {
+      const auto block = raw_.peek(format.size_bytes + size);
+      if (block.size() < format.size_bytes + size) {
+        if (!cut) cut = format;
+      } else if (first_block_fits(block, format, want_header)) {
+        return format;
+      }
+    }
+    if (options.lz4_width_given) break;
   }
+  return want_header ? std::nullopt : cut;
+}
+
+void Input::decompress(const Lz4Format& format) {
+  compression_ = format;
+  lz4_.emplace(raw_, format);
+  decompressed_.emplace(*lz4_);
+  records_ = &*decompressed_;
 }
 
 }  // namespace crous::cli

@@ -1,14 +1,17 @@
 #pragma once
-// The INPUT of a command: a file or stdin, with its format detected from the
-// first bytes (which are then replayed to the reader) and a byte count for
-// progress reports.
+// The INPUT of a command: a file or stdin, possibly an LZ4 stream, with its
+// format detected from the first bytes (which are then replayed to the
+// reader) and a byte count for progress reports.
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "compression_options.hpp"
+#include "crous/lz4_stream.hpp"
 #include "crous/stream.hpp"
+#include "file_input.hpp"
+#include "peekable_input.hpp"
 
 namespace crous::cli {
 
@@ -21,30 +24,36 @@ class Input final : public InputStream {
  public:
   // "-" means stdin. Throws CliError(exit_io) if the file cannot be opened.
   explicit Input(const std::string& path);
-  ~Input() override;
-  Input(const Input&) = delete;
-  Input& operator=(const Input&) = delete;
 
-  // FLUX (or legacy CROU) and CROUT are told apart by their first bytes;
-  // anything else is refused, since JSON must be asked for with --from json.
-  // An empty input counts as FLUX with no records.
-  Format detect();
-  // The format named by --from, else the detected one.
-  Format format(const std::optional<std::string>& from) { return from ? parse_format(*from) : detect(); }
+  // Sets up decompression (--decompress lz4, or detected: the input starts
+  // with no header of ours, and its first bytes are a size prefix and an LZ4
+  // block whose data starts with one) and returns the format of the
+  // (decompressed) records: --from, else detected from the first bytes.
+  // FLUX (or legacy CROU) and CROUT are told apart by their headers;
+  // anything else is refused, since JSON must be asked for with --from
+  // json. An empty input counts as FLUX with no records. Call once, before
+  // reading.
+  Format format(const InputOptions& options);
 
-  std::size_t read(std::uint8_t* dst, std::size_t size) override;
-  std::uint64_t bytes_read() const noexcept { return bytes_read_; }
-  const std::string& name() const noexcept { return name_; }
+  // The records' bytes: decompressed if the input is compressed.
+  std::size_t read(std::uint8_t* dst, std::size_t size) override { return records_->read(dst, size); }
+  // Bytes read from the file (compressed ones, for a compressed input).
+  std::uint64_t bytes_read() const noexcept { return file_.bytes_read(); }
+  const std::string& name() const noexcept { return file_.name(); }
+  // The LZ4 format the input is read with, if it is compressed.
+  std::optional<Lz4Format> compression() const noexcept { return compression_; }
 
  private:
-  std::size_t read_fd(std::uint8_t* dst, std::size_t size);
+  std::optional<Format> detect(PeekableInput& in);  // nullopt: no header of ours
+  std::optional<Lz4Format> probe_lz4(const InputOptions& options, bool want_header);
+  void decompress(const Lz4Format& format);
 
-  std::string name_;
-  int fd_;
-  bool owns_fd_;
-  std::string peeked_;       // bytes read by detect(), replayed first
-  std::size_t peek_pos_ = 0;
-  std::uint64_t bytes_read_ = 0;
+  FileInput file_;
+  PeekableInput raw_{file_};
+  std::optional<Lz4InputStream> lz4_;
+  std::optional<PeekableInput> decompressed_;
+  InputStream* records_ = &raw_;  // what read() reads
+  std::optional<Lz4Format> compression_;
 };
 
 }  // namespace crous::cli

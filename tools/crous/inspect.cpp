@@ -6,6 +6,7 @@
 #include "args.hpp"
 #include "cli_error.hpp"
 #include "commands.hpp"
+#include "compression_options.hpp"
 #include "crous/crout.hpp"
 #include "crous/flux_annotate.hpp"
 #include "input.hpp"
@@ -15,7 +16,8 @@ namespace crous::cli {
 
 namespace {
 
-constexpr const char* help = R"(usage: crous inspect [--hex [--record N]] [--from flux|crout|json] [INPUT]
+constexpr const char* help = R"(usage: crous inspect [--hex [--record N]] [--from flux|crout|json] [--decompress lz4]
+                     [--lz4-page BYTES] [--lz4-width 1|2|4] [INPUT]
 
 Lists the records of INPUT, one line each: record number, byte offset,
 size in bytes, top-level kind and a short preview.
@@ -25,6 +27,9 @@ size in bytes, top-level kind and a short preview.
                  and JSON records are shown as their FLUX encoding.
   --record N     the record for --hex (default 0, the first)
   --from FORMAT  input format (default: detected; JSON needs --from json)
+  --decompress lz4, --lz4-page BYTES, --lz4-width N
+                 read an LZ4 stream (detected without --decompress; see
+                 crous convert --help). Offsets are then in the decompressed data.
   INPUT          a file, or - / nothing for stdin
 
 Exit status: 0 ok, 1 invalid input (the listing stops at the bad record),
@@ -90,12 +95,12 @@ std::uint64_t parse_record_number(const std::string& text) {
 }  // namespace
 
 int run_inspect(int argc, char** argv) {
-  const Args args(argc, argv, {{"--hex", false}, {"--record", true}, {"--from", true}, {"--help", false}, {"-h", false}});
+  const Args args(argc, argv, {{"--hex", false}, {"--record", true}, {"--help", false}, {"-h", false}}, {input_option_specs()});
   if (args.printed_help(help)) return exit_ok;
   const auto record = args.value("--record");
   if (record && !args.flag("--hex")) usage_error("--record goes with --hex");
   Input in(args.input());
-  RecordSource source(in, in.format(args.value("--from")));
+  RecordSource source(in, in.format(input_options(args)));
   if (args.flag("--hex")) {
     dump_record(source, in, record ? parse_record_number(*record) : 0);
   } else {

@@ -17,7 +17,7 @@ namespace {
 [[noreturn]] void io_error(const std::string& what) { throw CliError(exit_io, what + ": " + std::strerror(errno)); }
 }  // namespace
 
-Output::Output(const std::string& path) {
+Output::Output(const std::string& path, std::optional<Lz4Format> compress) {
   if (path != "-") {
     path_ = path;
     std::vector<char> name(path.begin(), path.end());
@@ -29,9 +29,11 @@ Output::Output(const std::string& path) {
     temp_path_ = name.data();
   }
   stream_ = std::make_unique<FdOutputStream>(fd_);
+  if (compress) lz4_ = std::make_unique<Lz4OutputStream>(*stream_, *compress);
 }
 
 Output::~Output() {
+  lz4_.reset();  // its last block goes into stream_, which must still be there
   if (temp_path_.empty()) return;
   stream_.reset();
   ::close(fd_);
@@ -39,12 +41,12 @@ Output::~Output() {
 }
 
 void Output::write(std::string_view text) {
-  stream_->write(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  stream().write(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
 }
 
 void Output::commit() {
   try {
-    stream_->flush();
+    stream().flush();  // the LZ4 stream ends its last block and flushes the file's
   } catch (const std::system_error& e) {
     throw CliError(exit_io, "cannot write " + (path_.empty() ? std::string("<stdout>") : path_) + ": " + e.what());
   }

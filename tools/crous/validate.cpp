@@ -4,6 +4,7 @@
 #include "args.hpp"
 #include "cli_error.hpp"
 #include "commands.hpp"
+#include "compression_options.hpp"
 #include "input.hpp"
 #include "record_source.hpp"
 
@@ -11,13 +12,17 @@ namespace crous::cli {
 
 namespace {
 
-constexpr const char* help = R"(usage: crous validate [-q] [--from flux|crout|json] [INPUT]
+constexpr const char* help = R"(usage: crous validate [-q] [--from flux|crout|json] [--decompress lz4] [--lz4-page BYTES]
+                      [--lz4-width 1|2|4] [INPUT]
 
 Checks that every record of INPUT is valid: structure, declared sizes,
 nesting depth, UTF-8, and (CROUT) syntax. Prints a one-line summary.
 
   -q, --quiet    print nothing on success
   --from FORMAT  input format (default: detected; JSON needs --from json)
+  --decompress lz4, --lz4-page BYTES, --lz4-width N
+                 read an LZ4 stream (detected without --decompress; see
+                 crous convert --help); a bad or cut LZ4 block is invalid input
   INPUT          a file, or - / nothing for stdin
 
 Exit status:
@@ -31,10 +36,10 @@ Exit status:
 }  // namespace
 
 int run_validate(int argc, char** argv) {
-  const Args args(argc, argv, {{"-q", false}, {"--quiet", false}, {"--from", true}, {"--help", false}, {"-h", false}});
+  const Args args(argc, argv, {{"-q", false}, {"--quiet", false}, {"--help", false}, {"-h", false}}, {input_option_specs()});
   if (args.printed_help(help)) return exit_ok;
   Input in(args.input());
-  RecordSource source(in, in.format(args.value("--from")));
+  RecordSource source(in, in.format(input_options(args)));
   std::uint64_t records = 0;
   for_each_record(source, in.name(), [&] {
     // CROUT text and JSON are fully checked by reading them; FLUX framing
@@ -43,8 +48,10 @@ int run_validate(int argc, char** argv) {
     ++records;
   });
   if (!args.flag("-q") && !args.flag("--quiet")) {
-    std::printf("%s: %llu records, all valid (%s)\n", in.name().c_str(), static_cast<unsigned long long>(records),
-                std::string(format_name(source.format())).c_str());
+    std::string format(format_name(source.format()));
+    if (const auto lz4 = in.compression())
+      format += ", read as an LZ4 stream with " + std::to_string(lz4->page_size) + "-byte pages, " + std::to_string(lz4->size_bytes) + "-byte sizes";
+    std::printf("%s: %llu records, all valid (%s)\n", in.name().c_str(), static_cast<unsigned long long>(records), format.c_str());
   }
   return exit_ok;
 }

@@ -9,7 +9,8 @@
 // the block before it (LZ4's streaming dictionary), so small similar records
 // compress well together. Both sides keep two pages; reader and writer must
 // agree on the page size and the width of the size prefix (nothing on the
-// wire says which).
+// wire says which). The reader decodes what python-lz4's does, but hands
+// LZ4 exactly the writer's window (see Lz4StreamDecompressor::next()).
 //
 // Two layers: a push API (Lz4StreamCompressor, Lz4StreamDecompressor) that
 // an event loop drives with buffers, and stream adapters over it
@@ -96,14 +97,14 @@ class Lz4StreamCompressor {
 // unpacker shape): compressed bytes go in by append() or fill(), each
 // block's data comes out of next().
 //
-// Memory: the two pages, the LZ4 decoding state (a few dozen bytes) and the
-// compressed bytes not yet taken. fill() reads at most what completes one
-// block of max_block_bytes(), so a reader that uses it holds two pages plus
-// one compressed block; append() takes whatever it is given, so a caller
-// that appends reads of at most max_block_bytes() and drains next() after
-// each holds at most two pages plus two blocks. A hostile block cannot make
-// it hold more: a size prefix beyond the block bound is refused as soon as
-// it arrives, and output never exceeds the page.
+// Memory: the two pages and the compressed bytes not yet taken. fill()
+// reads at most what completes one block of max_block_bytes(), so a reader
+// that uses it holds two pages plus one compressed block; append() takes
+// whatever it is given, so a caller that appends reads of at most
+// max_block_bytes() and drains next() after each holds at most two pages
+// plus two blocks. A hostile block cannot make it hold more: a size prefix
+// beyond the block bound is refused as soon as it arrives, and output never
+// exceeds the page.
 class Lz4StreamDecompressor {
  public:
   explicit Lz4StreamDecompressor(Lz4Format format = {});
@@ -117,8 +118,8 @@ class Lz4StreamDecompressor {
   // whole block of max_block_bytes(); false at end of stream.
   bool fill(InputStream& upstream);
 
-  // The next block's decompressed bytes (valid until the next call to
-  // next(), append() or fill(); may be empty for an empty block), or nullopt
+  // The next block's decompressed bytes (in a page: valid until the next
+  // call to next(); may be empty for an empty block), or nullopt
   // when no whole block is buffered yet. Throws DecodeError (offset: of the
   // block's size prefix in the compressed stream): bad_block for a size
   // prefix of 0 or beyond the block bound (thrown as soon as the prefix is
@@ -138,11 +139,6 @@ class Lz4StreamDecompressor {
   const Lz4Format& format() const noexcept { return format_; }
 
  private:
-  struct State;  // LZ4_streamDecode_t, kept out of this header
-  struct StateDeleter {
-    void operator()(State* state) const noexcept;
-  };
-
   std::size_t declared_size() const noexcept;  // the size prefix at begin_ (buffered() >= size_bytes)
   std::optional<DecodeError> size_error(std::size_t size) const;  // a size prefix of 0 or beyond the bound
   void reserve(std::size_t more);               // room for `more` bytes after end_
@@ -151,8 +147,11 @@ class Lz4StreamDecompressor {
   Lz4Format format_;
   std::size_t block_bound_;
   std::unique_ptr<std::uint8_t[]> pages_;  // two pages, contiguous, as the writer's
-  std::unique_ptr<State, StateDeleter> state_;
-  unsigned page_ = 0;  // where the next block goes
+  unsigned page_ = 0;                      // where the next block goes
+  // The gapless run of output that ends with the previous block (the
+  // dictionary), in pages_; null before the first block.
+  const std::uint8_t* run_start_ = nullptr;
+  const std::uint8_t* prev_end_ = nullptr;
   std::unique_ptr<std::uint8_t[]> input_;
   std::size_t capacity_ = 0;
   std::size_t begin_ = 0;  // input_[begin_, end_) not consumed
