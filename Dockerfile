@@ -1,6 +1,7 @@
 # crous-server image: crous-server, crous and crous-echo on debian:bookworm-slim.
 #   docker build -t crous .
 #   docker run --rm -p 7878:7878 crous
+#   docker run --rm -p 7878:7878 -p 9478:9478 -e CROUS_METRICS_PORT=9478 crous   # with /metrics, /healthz, /readyz
 # The build steps are the README/CI steps (scripts/install-deps.sh, then a
 # Release CMake configure and build); scripts/check-dockerfile.sh, run by the
 # test suite, fails if this file drifts from them.
@@ -25,15 +26,21 @@ COPY --from=build /src/build/bin/crous-server /src/build/bin/crous /src/build/bi
 COPY config/crous-server.conf /etc/crous/crous-server.conf
 # Settings: flags > CROUS_* variables > the config file > defaults. Mount
 # your own file over /etc/crous/crous-server.conf or set CROUS_* at run time.
+# Metrics are off unless CROUS_METRICS_PORT is set; the address is set here
+# so that, once enabled, they are reachable from outside the container
+# (publish the port only where the scraper and the probes are).
 ENV CROUS_CONFIG=/etc/crous/crous-server.conf \
     CROUS_LISTEN_ADDRESS=0.0.0.0 \
-    CROUS_PORT=7878
+    CROUS_PORT=7878 \
+    CROUS_METRICS_ADDRESS=0.0.0.0
 # TLS: mount certificate, key (and CA for mutual TLS) read-only, readable by
 # uid 10001, and set CROUS_TLS_PORT=7879 CROUS_TLS_CERT_FILE=...
 # CROUS_TLS_KEY_FILE=... [CROUS_TLS_CA_FILE=...] (CROUS_PORT=off for TLS
 # only); docker-compose.yml's "tls" profile does exactly that.
 USER 10001:10001
-EXPOSE 7878
+# 7878: the record protocol. 9478: HTTP /metrics, /healthz, /readyz, when
+# enabled with CROUS_METRICS_PORT=9478.
+EXPOSE 7878 9478
 # crous-echo reads CROUS_PORT, so the check follows a moved port.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
   CMD ["crous-echo", "--op", "ping", "--quiet", "--timeout", "2000"]

@@ -93,6 +93,22 @@ for pair in "config/crous-server.conf:$conf_port" "server_config.hpp:$header_por
 done
 grep -Eq 'CROUS_LISTEN_ADDRESS=0\.0\.0\.0' <<<"$runtime_stage" || problem "the image must listen on 0.0.0.0 (CROUS_LISTEN_ADDRESS)"
 
+# ---- metrics: off by default; once enabled reachable, exposed, published ----
+grep -Eq 'CROUS_METRICS_ADDRESS=0\.0\.0\.0' <<<"$runtime_stage" ||
+  problem "the image must set CROUS_METRICS_ADDRESS=0.0.0.0 (enabled metrics must be reachable from outside)"
+if grep -Eq 'CROUS_METRICS_PORT=' <<<"$runtime_stage"; then
+  problem "metrics are off by default: the image must not set CROUS_METRICS_PORT"
+fi
+exposed=" $(sed -nE 's/^EXPOSE (.*)/\1/p' <<<"$runtime_stage" | tr -s ' ') "
+compose_metrics_port=$(sed -nE 's/^[[:space:]]*CROUS_METRICS_PORT:[[:space:]]*"?([0-9]+)"?.*/\1/p' "$compose" 2>/dev/null | head -n1)
+if [[ -z $compose_metrics_port ]]; then
+  problem "docker-compose.yml must enable metrics on crous-server (CROUS_METRICS_PORT)"
+else
+  [[ $exposed == *" $compose_metrics_port "* ]] || problem "EXPOSE must list the metrics port $compose_metrics_port (EXPOSE:$exposed)"
+  grep -q ":$compose_metrics_port:$compose_metrics_port\"" "$compose" ||
+    problem "docker-compose.yml must publish the metrics port $compose_metrics_port"
+fi
+
 # ---- CROUS_* variables are real settings ----
 for variable in $(grep -oE 'CROUS_[A-Z_]+=' <<<"$runtime_stage" | tr -d = | sort -u); do
   key=$(tr 'A-Z' 'a-z' <<<"${variable#CROUS_}")

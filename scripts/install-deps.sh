@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages crous needs, skipping those already present.
 # One source of truth: the README commands, CI and the Dockerfile all use it.
-#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh            build + test dependencies (promtool, from the
+#                                      prometheus package, checks the /metrics output in the tests)
 #   scripts/install-deps.sh --runtime  only what the built binaries need to run
-#   scripts/install-deps.sh --bench    also the peers the benchmarks compare against
+#   scripts/install-deps.sh --bench    also the peers the benchmarks compare against, and curl
+#                                      (scrapes in scripts/bench-metrics.sh, queries in scripts/prometheus-demo.sh)
 #   scripts/install-deps.sh --clang    also clang 14 and its runtimes (sanitizers, libFuzzer)
 set -euo pipefail
 
@@ -12,11 +14,13 @@ build_packages=(
   libboost-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmsgpack-cxx-dev
   libssl-dev openssl liblz4-dev
+  prometheus-cpp-dev prometheus
   procps
 )
-bench_packages=(redis-server redis-tools libzstd-dev)
+bench_packages=(redis-server redis-tools libzstd-dev curl)
 clang_packages=(clang-14 libclang-rt-14-dev)
-runtime_packages=(libspdlog1.10 libfmt9 libssl3 liblz4-1)
+# liblz4-1: LZ4 connections; prometheus-cpp's core library and civetweb: the metrics listener.
+runtime_packages=(libspdlog1.10 libfmt9 libssl3 liblz4-1 libprometheus-cpp-core1.0 libcivetweb1)
 
 case "${1:-}" in
   --runtime) wanted=("${runtime_packages[@]}") ;;

@@ -29,12 +29,12 @@ struct Option {
   std::string (*show)(const ServerConfig&);
 };
 
-void parse_address(ServerConfig& c, std::string_view v) {
+std::string parse_address(std::string_view v) {
   std::string text(v);
   unsigned char buf[16];
   if (inet_pton(AF_INET, text.c_str(), buf) != 1 && inet_pton(AF_INET6, text.c_str(), buf) != 1)
     throw std::invalid_argument("not an IPv4 or IPv6 address");
-  c.listen_address = text;
+  return text;
 }
 
 void parse_nonempty(std::string& out, std::string_view v) {
@@ -84,9 +84,10 @@ std::string show_list(const std::vector<std::string>& items) {
   return out;
 }
 
-const std::array<Option, 27> kOptions{{
+const std::array<Option, 29> kOptions{{
     {"listen_address", "IP address to listen on (IPv4 or IPv6 literal)",
-     parse_address, [](const ServerConfig& c) { return c.listen_address; }},
+     [](ServerConfig& c, std::string_view v) { c.listen_address = parse_address(v); },
+     [](const ServerConfig& c) { return c.listen_address; }},
     {"port", "plain TCP port; 0 picks a free one; off = no plain listener",
      [](ServerConfig& c, std::string_view v) { c.port = parse_port(v); },
      [](const ServerConfig& c) { return show_port(c.port); }},
@@ -122,6 +123,19 @@ const std::array<Option, 27> kOptions{{
        else throw std::invalid_argument("expected lz4 or off");
      },
      [](const ServerConfig& c) { return std::string(to_string(c.compression)); }},
+    {"metrics_port", "HTTP port for /metrics (Prometheus), /healthz and /readyz; off = none",
+     [](ServerConfig& c, std::string_view v) { c.metrics_port = parse_port(v); },
+     [](const ServerConfig& c) { return show_port(c.metrics_port); }},
+    {"metrics_address", "IPv4 address of the metrics listener",
+     [](ServerConfig& c, std::string_view v) {
+       std::string text(v);
+       unsigned char buf[4];
+       // Debian's civetweb, the metrics listener's HTTP server, is built without IPv6.
+       if (inet_pton(AF_INET, text.c_str(), buf) != 1)
+         throw std::invalid_argument("not an IPv4 address (the metrics listener speaks IPv4 only)");
+       c.metrics_address = text;
+     },
+     [](const ServerConfig& c) { return c.metrics_address; }},
     {"threads", "I/O threads; 0 = one per hardware thread",
      [](ServerConfig& c, std::string_view v) { c.threads = static_cast<unsigned>(parse_unsigned(v, 0, 1024)); },
      [](const ServerConfig& c) { return std::to_string(c.threads); }},

@@ -31,6 +31,12 @@ void ServerConfig::validate() const {
     throw std::invalid_argument("tls_allowed_clients: needs tls_ca_file (without it no client presents a certificate)");
   if (port && tls_port && *port == *tls_port && *port != 0)
     throw std::invalid_argument("tls_port: the same port as port (" + std::to_string(*port) + ")");
+  if (metrics_port && *metrics_port != 0) {
+    if (port && *port == *metrics_port)
+      throw std::invalid_argument("metrics_port: the same port as port (" + std::to_string(*port) + ")");
+    if (tls_port && *tls_port == *metrics_port)
+      throw std::invalid_argument("metrics_port: the same port as tls_port (" + std::to_string(*tls_port) + ")");
+  }
 }
 
 unsigned ServerConfig::io_threads() const noexcept {

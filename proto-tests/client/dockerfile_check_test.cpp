@@ -50,6 +50,9 @@ TEST(DockerfileCheck, CatchesDrift) {
       {"USER 10001:10001", "USER root", "non-root"},
       {"ENTRYPOINT [\"crous-server\"]", "ENTRYPOINT crous-server", "exec form"},
       {"CROUS_PORT=7878", "CROUS_PORT=7878 CROUS_NO_SUCH_SETTING=1", "CROUS_NO_SUCH_SETTING"},
+      {"EXPOSE 7878 9478", "EXPOSE 7878", "metrics port 9478"},
+      {"CROUS_METRICS_ADDRESS=0.0.0.0", "CROUS_METRICS_ADDRESS=127.0.0.1", "CROUS_METRICS_ADDRESS=0.0.0.0"},
+      {"CROUS_PORT=7878", "CROUS_PORT=7878 CROUS_METRICS_PORT=9478", "off by default"},
   };
   for (const auto& drift : drifts) {
     const auto result = check({"--dockerfile", broken_dockerfile(drift.from, drift.to).string()});

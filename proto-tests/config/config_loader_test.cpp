@@ -291,3 +291,44 @@ TEST(ConfigLoader, TlsSettingsThatDoNotFitTogetherNameTheOption) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ConfigLoader, MetricsListenerIsOffByDefaultAndParsesFromEveryLayer) {
+  auto d = load({});
+  EXPECT_FALSE(d.config.metrics_port.has_value());
+  EXPECT_EQ(d.config.metrics_address, "127.0.0.1");
+  EXPECT_EQ(setting(d, "metrics_port").value, "off");
+  EXPECT_EQ(setting(d, "metrics_address").value, "127.0.0.1");
+
+  FakeEnv env;
+  env.vars["CROUS_METRICS_ADDRESS"] = "10.1.2.3";
+  auto c = load({"--metrics-port", "9478"}, env);
+  EXPECT_EQ(c.config.metrics_port, std::optional<std::uint16_t>(9478));
+  EXPECT_EQ(c.config.metrics_address, "10.1.2.3");
+  EXPECT_EQ(setting(c, "metrics_port").source, Source::command_line);
+  EXPECT_EQ(setting(c, "metrics_address").source, Source::environment);
+
+  auto f = load({"--config", write_conf("metrics_port = 0\nmetrics_address = 0.0.0.0\n")});
+  EXPECT_EQ(f.config.metrics_port, std::optional<std::uint16_t>(0));
+  EXPECT_EQ(f.config.metrics_address, "0.0.0.0");
+  // "off" turns a port from a lower layer off again.
+  env.vars["CROUS_METRICS_PORT"] = "9478";
+  EXPECT_FALSE(load({"--metrics-port", "off"}, env).config.metrics_port.has_value());
+}
+
+TEST(ConfigLoader, MetricsSettingsThatCannotWorkNameTheOption) {
+  EXPECT_NE(config_error_of({"--metrics-port", "70000"}).find("metrics_port | "), std::string::npos);
+  EXPECT_NE(config_error_of({"--metrics-address", "localhost"}).find("metrics_address | "), std::string::npos);
+  EXPECT_NE(config_error_of({"--metrics-address", "::1"}).find("IPv4 only"), std::string::npos);
+  EXPECT_NE(config_error_of({"--metrics-port", "7878"}).find("metrics_port | metrics_port: the same port as port"),
+            std::string::npos);
+  EXPECT_NE(config_error_of({"--metrics-port", "7879", "--tls-port", "7879", "--tls-cert-file", "/c",
+                             "--tls-key-file", "/k"})
+                .find("metrics_port | "),
+            std::string::npos);
+  // Port 0 (ephemeral) never collides.
+  EXPECT_EQ(config_error_of({"--port", "0", "--metrics-port", "0"}), "no error");
+}
+
+}  // namespace

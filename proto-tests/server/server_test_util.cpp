@@ -197,6 +197,9 @@ ServerProcess::ServerProcess(std::vector<std::string> args, const std::string& p
   // "listening on A:P, TLS listening on A:Q ..." (both on one line).
   static const std::regex tls_listening("TLS listening on [0-9.]+:([0-9]+)");
   if (std::regex_search(log_, m, tls_listening)) tls_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+  // "..., metrics on http://A:M/metrics (...)".
+  static const std::regex metrics_listening("metrics on http://[^ ]*:([0-9]+)/metrics");
+  if (std::regex_search(log_, m, metrics_listening)) metrics_port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
 }
 
 ServerProcess::~ServerProcess() {

@@ -98,6 +98,8 @@ class ServerProcess {
   std::uint16_t port() const { return port_; }
   // Its TLS port; 0 when TLS is off.
   std::uint16_t tls_port() const { return tls_port_; }
+  // Its metrics (HTTP) port; 0 when metrics are off.
+  std::uint16_t metrics_port() const { return metrics_port_; }
   void signal(int sig);
   // Exit status (128 + signal if killed), or -1 if still running after `limit`.
   int wait_exit(std::chrono::milliseconds limit);
@@ -115,6 +117,7 @@ class ServerProcess {
   std::string log_;
   std::uint16_t port_ = 0;
   std::uint16_t tls_port_ = 0;
+  std::uint16_t metrics_port_ = 0;
 };
 
 // {"error": {"code": c, ...}} -> c; empty when `v` is not an error record.

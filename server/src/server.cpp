@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -16,6 +17,7 @@
 
 #include "builtin_handlers.hpp"
 #include "listener.hpp"
+#include "metrics_exporter.hpp"
 #include "server_tls.hpp"
 #include "session.hpp"
 
@@ -79,6 +81,7 @@ struct Server::Impl {
       signals->add(SIGHUP);
       wait_for_signal();
     }
+    if (options.metrics_port) start_metrics();
     if (listener) listener->start();
     if (tls_listener) tls_listener->start();
     for (auto& shard : shards) guards.emplace_back(shard->ctx.get_executor());
@@ -89,6 +92,7 @@ struct Server::Impl {
       where += fmt::format("{}TLS listening on {}:{} (TLS {}+, client certificates {})", where.empty() ? "" : ", ",
                            options.listen_address, bound_tls_port, config::to_string(options.tls_min_version),
                            tls->client_certificates_required() ? "required" : "not requested");
+    if (metrics) where += fmt::format(", metrics on {}/metrics", metrics->url());
     spdlog::info(
         "crous-server {} ({} I/O threads, {} workers; route_key '{}', default_route '{}'; "
         "max_connections {}, max_record_bytes {}, max_depth {}, high_watermark {}, max_buffered_bytes {}, "
@@ -104,6 +108,37 @@ struct Server::Impl {
                    "refused with server_busy even when they arrive alone",
                    budget.limit(), options.max_record_bytes);
     for (auto& shard : shards) threads.emplace_back([ctx = &shard->ctx] { ctx->run(); });
+  }
+
+  // Before the I/O threads start: each shard gets its latency cells (the
+  // router is final now), then the HTTP listener starts on its own threads.
+  void start_metrics() {
+    detail::MetricsSources sources;
+    sources.snapshot = [this] { return snapshot(); };
+    sources.readiness = [this] { return readiness(); };
+    sources.op_labels = router.ops();
+    sources.op_labels.push_back(detail::MetricsCollector::kUnregisteredOp);
+    detail::LatencyClock::init();  // before the cells (their bounds are in its ticks) and the threads
+    for (auto& shard : shards) {
+      shard->latency = std::make_unique<detail::RequestLatency>(sources.op_labels.size());
+      sources.shards.push_back(shard->latency.get());
+    }
+    sources.max_connections = options.max_connections;
+    sources.version = CROUS_VERSION;
+    sources.tls = options.tls_port.has_value();
+    // Throws std::runtime_error naming the address when it cannot listen.
+    metrics = std::make_unique<detail::MetricsExporter>(options.metrics_address, *options.metrics_port,
+                                                        std::move(sources), registry);
+  }
+
+  // GET /readyz: send traffic here? Not while draining (orchestrators should
+  // stop before the drain closes connections) nor at max_connections.
+  detail::Readiness readiness() const {
+    if (core.draining.load()) return {false, "draining (shutting down)"};
+    const std::uint64_t open = stats.get(detail::Counter::connections_open);
+    if (open >= options.max_connections)
+      return {false, "at max_connections (" + std::to_string(options.max_connections) + " connections open)"};
+    return {true, {}};
   }
 
   // SIGINT/SIGTERM drain; SIGHUP reloads the TLS material and waits again.
@@ -199,6 +234,10 @@ struct Server::Impl {
   detail::ConnectionsPerIp per_ip;
   detail::ServerCore core;
   std::vector<std::unique_ptr<Shard>> shards;
+  // Always there, so a service registers whether or not metrics are on.
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  // After the shards whose latency cells it reads: destroyed (stopped) before them.
+  std::unique_ptr<detail::MetricsExporter> metrics;
   std::optional<asio::steady_timer> drain_timer;
   std::optional<asio::signal_set> signals;
   std::unique_ptr<detail::ServerTls> tls;  // before the listeners that point to it
@@ -236,5 +275,7 @@ void Server::run() {
 }
 
 StatsSnapshot Server::stats() const { return impl_->snapshot(); }
+prometheus::Registry& Server::metrics_registry() { return *impl_->registry; }
+std::uint16_t Server::metrics_port() const { return impl_->metrics ? impl_->metrics->port() : 0; }
 
 }  // namespace crous::server

@@ -14,6 +14,7 @@
 #include "deadline_queue.hpp"
 #include "input_budget.hpp"
 #include "log_throttle.hpp"
+#include "request_latency.hpp"
 #include "stats.hpp"
 #include "worker_pool.hpp"
 
@@ -38,6 +39,9 @@ struct Shard {
   // Every session of the shard reads into this buffer (one readiness event
   // at a time), so an idle connection holds no read buffer of its own.
   std::unique_ptr<std::uint8_t[]> read_buffer{new std::uint8_t[RecordBuffer::read_chunk]};
+  // Per-op request latency of this shard's sessions; null when metrics are
+  // off (then nothing reads the clock). Set before the shard's thread starts.
+  std::unique_ptr<RequestLatency> latency;
 };
 
 struct ServerCore {

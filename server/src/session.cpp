@@ -459,6 +459,7 @@ void Session::hello(const Value& request) {
 void Session::handle_record(ByteView record) {
   shard_.counters.add(Counter::records_in);
   ++total_records_;
+  const LatencyClock::Ticks started = latency_start();
   Value request;
   try {
     request = decode_flux(record, core_.limits);
@@ -473,13 +474,16 @@ void Session::handle_record(ByteView record) {
     route = core_.router.find(op->as_string());
     if (!route) {
       shard_.counters.add(Counter::unknown_ops);
-      return append_error(codes::unknown_op, "unknown op '" + op->as_string() + "'", &request);
+      append_error(codes::unknown_op, "unknown op '" + op->as_string() + "'", &request);
+      // One label value for every op not registered: clients cannot make series.
+      return observe_latency(unregistered_label(), started);
     }
   } else {
     route = core_.router.find(core_.options.default_route);
     if (!route) {  // only if the router was changed behind the server's back
       shard_.counters.add(Counter::unknown_ops);
-      return append_error(codes::unknown_op, "no default route '" + core_.options.default_route + "'", &request);
+      append_error(codes::unknown_op, "no default route '" + core_.options.default_route + "'", &request);
+      return observe_latency(unregistered_label(), started);
     }
   }
 
@@ -492,7 +496,7 @@ void Session::handle_record(ByteView record) {
       else
         out_.emit([&](Bytes& out) { encode_flux(request, out); });
       shard_.counters.add(Counter::records_out);
-      return;
+      return observe_latency(core_.router.index_of(*route), started);
     case Execution::inline_io: {
       HandlerOutcome outcome = call_handler(*route, request);
       if (outcome.failed) shard_.counters.add(Counter::handler_errors);
@@ -500,17 +504,19 @@ void Session::handle_record(ByteView record) {
         out_.emit([&](Bytes& out) { encode_flux(outcome.response, out); });
       } catch (const std::exception& e) {  // e.g. a response nested deeper than FLUX allows
         shard_.counters.add(Counter::handler_errors);
-        return append_error(codes::handler_error, std::string("response cannot be encoded: ") + e.what(), &request);
+        append_error(codes::handler_error, std::string("response cannot be encoded: ") + e.what(), &request);
+        return observe_latency(core_.router.index_of(*route), started);
       }
       shard_.counters.add(Counter::records_out);
-      return;
+      return observe_latency(core_.router.index_of(*route), started);
     }
     case Execution::offloaded:
-      return offload(*route, std::move(request), record.size());
+      // Observed when the response (or the timeout's error) fills its slot.
+      return offload(*route, std::move(request), record.size(), started);
   }
 }
 
-void Session::offload(const Route& route, Value request, std::size_t request_bytes) {
+void Session::offload(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started) {
   const OutputQueue::Slot slot = out_.reserve();
   ++pending_offloads_;
   offload_bytes_ += request_bytes;
@@ -518,11 +524,11 @@ void Session::offload(const Route& route, Value request, std::size_t request_byt
     Value id;
     if (const Value* found = request.is_dict() ? request.find("id") : nullptr) id = Dict{{"id", *found}};
     const auto at = clock::now() + route.timeout;
-    offload_deadlines_.push_back({slot, at, &route, std::move(id)});
+    offload_deadlines_.push_back({slot, at, &route, std::move(id), started});
     pull_timer(at);
   }
-  core_.workers.submit(this, [self = shared_from_this(), &route, request = std::move(request), slot,
-                              request_bytes]() mutable {
+  core_.workers.submit(this, [self = shared_from_this(), &route, request = std::move(request), slot, request_bytes,
+                              started]() mutable {
     Bytes response;
     bool failed = true;
     try {
@@ -544,15 +550,17 @@ void Session::offload(const Route& route, Value request, std::size_t request_byt
     }
     // Read the executor before `self` is moved into the completion.
     auto executor = self->socket_.get_executor();
-    asio::post(executor, [self = std::move(self), slot, response = std::move(response), request_bytes,
-                          failed]() mutable {
-      self->guarded("offloaded response",
-                    [&] { self->on_offload_done(slot, std::move(response), request_bytes, failed); });
+    asio::post(executor, [self = std::move(self), slot, response = std::move(response), request_bytes, failed,
+                          &route, started]() mutable {
+      self->guarded("offloaded response", [&] {
+        self->on_offload_done(slot, std::move(response), request_bytes, failed, route, started);
+      });
     });
   });
 }
 
-void Session::on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed) {
+void Session::on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed,
+                              const Route& route, LatencyClock::Ticks started) {
   --pending_offloads_;
   offload_bytes_ -= request_bytes;
   if (phase_ == Phase::closed) return;
@@ -562,6 +570,7 @@ void Session::on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_
   if (out_.fill(slot, std::move(response))) {
     shard_.counters.add(Counter::records_out);
     if (failed) shard_.counters.add(Counter::handler_errors);
+    observe_latency(core_.router.index_of(route), started);
   }
   pump();
 }
@@ -580,6 +589,7 @@ void Session::expire_offloads(clock::time_point now) {
     if (out_.fill(d.slot, std::move(bytes))) {
       shard_.counters.add(Counter::handler_timeouts);
       shard_.counters.add(Counter::records_out);
+      observe_latency(core_.router.index_of(*d.route), d.started);
       expired = true;
     }
     return true;
@@ -845,12 +855,25 @@ void Session::on_deadline() {
 
 void Session::publish_stats() noexcept {
   core_.stats.publish(shard_.counters);
+  latency_mark_ = 0;  // the batch is over: the next record's time starts with a reading of its own
   const std::size_t pending = phase_ == Phase::closed ? 0 : pending_output();
   if (pending != published_pending_) {
     if (pending > published_pending_) core_.stats.add(Counter::output_pending_bytes, pending - published_pending_);
     else core_.stats.subtract(Counter::output_pending_bytes, published_pending_ - pending);
     published_pending_ = pending;
   }
+}
+
+LatencyClock::Ticks Session::latency_start() noexcept {
+  if (!shard_.latency) return 0;
+  return latency_mark_ != 0 ? latency_mark_ : LatencyClock::now();
+}
+
+void Session::observe_latency(std::size_t label, LatencyClock::Ticks started) noexcept {
+  if (started == 0) return;
+  const LatencyClock::Ticks now = LatencyClock::now();
+  shard_.latency->observe(label, now > started ? now - started : 0);
+  latency_mark_ = now;
 }
 
 void Session::budget_evict() {

@@ -62,6 +62,7 @@ class Session final : public std::enable_shared_from_this<Session>,
     clock::time_point at;
     const Route* route;
     Value id;  // the request's "id", echoed in the timeout error
+    LatencyClock::Ticks started;  // for the latency histogram; 0 = not measured
   };
 
   struct Tls;  // the TLS stream over socket_ (session.cpp)
@@ -88,8 +89,9 @@ class Session final : public std::enable_shared_from_this<Session>,
   bool next_block();
   void handle_record(ByteView record);
   void hello(const Value& request);
-  void offload(const Route& route, Value request, std::size_t request_bytes);
-  void on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed);
+  void offload(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started);
+  void on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed,
+                       const Route& route, LatencyClock::Ticks started);
   void expire_offloads(clock::time_point now);
   void protocol_error(const DecodeError& error);
   void end_input(std::string_view code, const std::string& message);
@@ -118,6 +120,13 @@ class Session final : public std::enable_shared_from_this<Session>,
   void guarded(const char* what, Step&& step) noexcept;
   // ---- accounting ----
   void publish_stats() noexcept;
+  // Request latency (metrics on): when a record's time starts, and its
+  // observation once its response is encoded. Records of one batch are
+  // timed back to back, one clock reading each: a record's time starts
+  // where the previous one's ended.
+  LatencyClock::Ticks latency_start() noexcept;
+  void observe_latency(std::size_t label, LatencyClock::Ticks started) noexcept;
+  std::size_t unregistered_label() const noexcept { return core_.router.size(); }
   // InputBudget::Holder (called under the budget's lock, from any thread)
   void budget_evict() override;
   void budget_available() override;
@@ -163,6 +172,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   clock::time_point write_started_;
   clock::time_point linger_deadline_;
   clock::time_point handshake_deadline_;
+  LatencyClock::Ticks latency_mark_ = 0;  // end of the batch's last timed record; 0 between batches
   std::uint64_t total_records_ = 0;
   std::uint64_t total_in_ = 0;
   std::uint64_t total_out_ = 0;

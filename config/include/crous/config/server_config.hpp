@@ -63,6 +63,12 @@ struct ServerConfig {
   // with "none" and connections stay uncompressed.
   Compression compression = Compression::lz4;
 
+  // Operators' HTTP listener (GET /metrics, /healthz, /readyz); nullopt =
+  // off ("metrics_port = off"), 0 picks an ephemeral port (tests). Its own
+  // address, so it can be firewalled apart from the record port.
+  std::optional<std::uint16_t> metrics_port;
+  std::string metrics_address = "127.0.0.1";  // IPv4 (the HTTP server, Debian's civetweb, has no IPv6)
+
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
   LogFormat log_format = LogFormat::text;
 

@@ -14,6 +14,7 @@
 // its worker until it returns; its late result is dropped).
 // Register everything before Server::start(); the table is read-only after.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -50,6 +51,11 @@ class Router {
 
   const Route* find(std::string_view op) const noexcept;
   std::vector<std::string> ops() const;
+  // Routes registered, and the position of one that find() returned, in
+  // the order of ops(); stable once the server has started (metrics label
+  // their per-op series by it).
+  std::size_t size() const noexcept { return routes_.size(); }
+  std::size_t index_of(const Route& route) const noexcept { return static_cast<std::size_t>(&route - routes_.data()); }
 
  private:
   Router& put(Route route);

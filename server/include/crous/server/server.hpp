@@ -14,6 +14,10 @@
 #include "crous/server/router.hpp"
 #include "crous/server/stats.hpp"
 
+namespace prometheus {
+class Registry;  // prometheus-cpp (<prometheus/registry.h>), linked with crous::server
+}
+
 namespace crous::server {
 
 using Options = config::ServerConfig;
@@ -56,6 +60,19 @@ class Server {
   void run();
 
   StatsSnapshot stats() const;
+
+  // The registry a service adds its own metrics to, with prometheus-cpp's
+  // builders:
+  //   auto& hits = prometheus::BuildCounter().Name("myservice_cache_hits_total")
+  //                    .Help("...").Register(server.metrics_registry()).Add({});
+  // Served after the server's own families on GET /metrics when
+  // metrics_port is set (it exists either way, so a service may register
+  // unconditionally). Names starting with crous_ or process_ are the
+  // server's. Thread-safe, any time.
+  prometheus::Registry& metrics_registry();
+  // The bound metrics port (useful with metrics_port = 0); 0 when metrics are
+  // off. Valid after start(); the listener answers until the Server is destroyed.
+  std::uint16_t metrics_port() const;
 
  private:
   struct Impl;
