@@ -23,6 +23,9 @@
 # CONNECTIONS (50).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench_name=bench-compression
+# shellcheck source=scripts/lib/bench-common.sh
+source scripts/lib/bench-common.sh
 
 BIN_DIR=${BIN_DIR:-build/bin}
 ROUNDS=${ROUNDS:-3}
@@ -31,7 +34,6 @@ WARMUP=${WARMUP:-1}
 CONNECTIONS=${CONNECTIONS:-50}
 BENCH="$BIN_DIR/crous-bench"
 
-fail() { echo "bench-compression: $*" >&2; exit 1; }
 for n in "$ROUNDS" "$DURATION" "$WARMUP" "$CONNECTIONS"; do
   [[ $n =~ ^[0-9]+$ ]] || fail "ROUNDS, DURATION, WARMUP and CONNECTIONS are whole numbers"
 done
@@ -53,26 +55,10 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$work"' EXIT
 
-# A port nobody listens on, below the ephemeral range the client's
-# connections draw from.
-port=""
-for _ in $(seq 100); do
-  candidate=$((20000 + RANDOM % 12000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-    port=$candidate
-    break
-  fi
-done
-[[ -n $port ]] || fail "no free port found"
-
+free_port
 "$BIN_DIR/crous-server" --listen-address 127.0.0.1 --port "$port" --log-level warn >"$work/crous.log" 2>&1 &
 server=$!
-hex=$(printf '%04X' "$port")
-for _ in $(seq 100); do
-  grep -q ":$hex 00000000:0000 0A " /proc/net/tcp && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/crous.log" >&2; fail "crous-server did not start"; }
-  sleep 0.1
-done
+wait_listening crous "$port" "$server"
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores; uptime:$(uptime | sed 's/.*up[^,]*,[^,]*,//')"
 echo "# crous-server (compression lz4, defaults) on 127.0.0.1, $CONNECTIONS connections," \
@@ -87,8 +73,6 @@ for records in users orders; do
   done
 done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-ticks_per_s=$(getconf CLK_TCK)
 # CPU microseconds per record: seconds over records done in warm-up + measurement.
 per_record() {  # seconds rate
   awk -v c="$1" -v r="$2" -v s="$DURATION" -v w="$WARMUP" \
@@ -138,10 +122,6 @@ if [[ -s $work/crous.log ]]; then
 fi
 stop_server
 
-median() {
-  (($# == 0)) && { echo "?"; return; }
-  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'
-}
 values() {  # array records mode compress -> the rounds' values
   local -n a=$1
   local v=()
@@ -151,10 +131,6 @@ values() {  # array records mode compress -> the rounds' values
 median_of() {  # array records mode compress
   # shellcheck disable=SC2046  # one word per round
   median $(values "$@")
-}
-human() {  # records/s in k or M
-  awk -v r="$1" 'BEGIN { if (r == "?") print "?"; else if (r >= 1e6) printf "%.2f M", r / 1e6;
-                         else if (r >= 1e3) printf "%.1f k", r / 1e3; else printf "%.0f", r }'
 }
 mode_name() { case $1 in p64) echo "pipelined (64)" ;; p1) echo "unpipelined" ;; esac; }
 

@@ -17,6 +17,9 @@
 # CONNECTIONS (10000), ROUNDS (3), DURATION (10), WARMUP (1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench_name=bench-connections
+# shellcheck source=scripts/lib/bench-common.sh
+source scripts/lib/bench-common.sh
 
 BIN_DIR=${BIN_DIR:-build/bin}
 OLD_BIN=${OLD_BIN:-}
@@ -44,33 +47,6 @@ stop_servers() {
   pids=()
 }
 trap 'stop_servers; rm -rf "$work"' EXIT
-
-# A port nobody listens on, below the ephemeral range the client's 10,000
-# connections draw from. Sets `port`.
-used_ports=" "
-free_port() {
-  for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 12000))
-    [[ $used_ports == *" $port "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      used_ports+="$port "
-      return
-    fi
-  done
-  echo "bench-connections: no free port found" >&2
-  exit 1
-}
-
-wait_listening() {  # name port pid
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "bench-connections: $1 did not start on port $2 (log: $work/$1.log)" >&2
-  cat "$work/$1.log" >&2 || true
-  exit 1
-}
 
 # Fills server_pid[name], server_port[name]. Servers run with their defaults
 # (crous-server: one I/O thread per core; Redis: one thread) except what the
@@ -123,8 +99,6 @@ done
 # Besides records/s, the server's CPU time per record (user + system, over
 # warm-up and measurement): far less sensitive than records/s to what else
 # the machine is running.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-ticks_per_s=$(getconf CLK_TCK)
 for name in "${servers[@]}"; do start_server "$name"; done
 declare -A rate cpu
 for round in $(seq "$ROUNDS"); do
@@ -145,8 +119,6 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 stop_servers
-
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 echo
 echo "| server | KiB per idle connection | KiB per connection after one request |"

@@ -18,6 +18,9 @@
 # PIPELINES ("64"), CONNECTIONS (50), RECORD_SIZE (130), SCRAPE_INTERVAL (1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench_name=bench-metrics
+# shellcheck source=scripts/lib/bench-common.sh
+source scripts/lib/bench-common.sh
 
 BIN_DIR=${BIN_DIR:-build/bin}
 OLD_BIN=${OLD_BIN:-}
@@ -44,30 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-used_ports=" "
-free_port() {  # sets `port`
-  for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 12000))
-    [[ $used_ports == *" $port "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      used_ports+="$port "
-      return
-    fi
-  done
-  echo "bench-metrics: no free port found" >&2
-  exit 1
-}
 
-wait_listening() {  # name port pid
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "bench-metrics: $1 did not start on port $2" >&2
-  cat "$work/$1.log" >&2 || true
-  exit 1
-}
 
 declare -A server_pid server_port
 metrics_port=
@@ -103,8 +83,6 @@ pids+=("$!")
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores; uptime: $(uptime)"
 echo "# $CONNECTIONS connections, pipeline $PIPELINES, $RECORD_SIZE-byte echo records, ${DURATION}s after ${WARMUP}s warm-up, $ROUNDS rounds; /metrics scraped every ${SCRAPE_INTERVAL}s"
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-ticks_per_s=$(getconf CLK_TCK)
 declare -A rate cpu
 for round in $(seq "$ROUNDS"); do
   order=("${servers[@]}")
@@ -134,7 +112,6 @@ scrape=$(curl -s "http://127.0.0.1:$metrics_port/metrics")
 echo "# metrics-on: crous_request_duration_seconds_count{op=\"echo\"} = $(sed -n 's/^crous_request_duration_seconds_count{op="echo"} //p' <<<"$scrape"), crous_received_records_total = $(sed -n 's/^crous_received_records_total //p' <<<"$scrape")"
 echo "# end; uptime: $(uptime)"
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 ratios_of() {  # metric a b pipeline -> "r1 r2 ..."
   local -n table=$1
   local out=()

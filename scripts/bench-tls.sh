@@ -25,6 +25,9 @@
 # DURATION (5), WARMUP (1), CONNECTIONS (50), KEY_TYPE (rsa: 2048 bits; ec: P-256).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench_name=bench-tls
+# shellcheck source=scripts/lib/bench-common.sh
+source scripts/lib/bench-common.sh
 
 BIN_DIR=${BIN_DIR:-build/bin}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
@@ -39,7 +42,6 @@ CONNECTIONS=${CONNECTIONS:-50}
 KEY_TYPE=${KEY_TYPE:-rsa}
 BENCH="$BIN_DIR/crous-bench"
 
-fail() { echo "bench-tls: $*" >&2; exit 1; }
 for n in "$ROUNDS" "$DURATION" "$WARMUP" "$CONNECTIONS"; do
   [[ $n =~ ^[0-9]+$ ]] || fail "ROUNDS, DURATION, WARMUP and CONNECTIONS are whole numbers (seconds)"
 done
@@ -90,33 +92,7 @@ tls_dir=$work/tls
 
 # A port nobody listens on, below the ephemeral range the client's
 # connections draw from. Sets `port`.
-used_ports=" "
-free_port() {
-  for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 12000))
-    [[ $used_ports == *" $port "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      used_ports+="$port "
-      return
-    fi
-  done
-  fail "no free port found"
-}
 
-# Waits for a listening socket in /proc/net/tcp rather than by connecting: a
-# probe connection to a TLS port would be a failed handshake in the server's log.
-wait_listening() {  # name port pid
-  local hex
-  hex=$(printf '%04X' "$2")
-  for _ in $(seq 100); do
-    grep -q ":$hex 00000000:0000 0A " /proc/net/tcp && return 0
-    kill -0 "$3" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "bench-tls: $1 did not start on port $2 (log: $work/$1.log)" >&2
-  cat "$work/$1.log" >&2 || true
-  exit 1
-}
 
 # Both servers with their defaults (crous-server: one I/O thread per core;
 # Redis: one thread), Redis without persistence. Fills server_pid[server],
@@ -183,8 +159,6 @@ runnable() {  # server transport
   [[ $1 != crous || $2 != tls || $crous_tls == yes ]]
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-ticks_per_s=$(getconf CLK_TCK)
 # CPU microseconds per unit: ticks (or seconds) over units done in warm-up + measurement.
 per_unit() {  # seconds rate
   awk -v c="$1" -v r="$2" -v s="$DURATION" -v w="$WARMUP" \
@@ -239,10 +213,6 @@ for server in crous redis; do
 done
 stop_servers
 
-median() {
-  (($# == 0)) && { echo "?"; return; }
-  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'
-}
 values() {  # array mode server transport -> the rounds' values
   local -n a=$1
   local v=()
@@ -253,10 +223,6 @@ values() {  # array mode server transport -> the rounds' values
 median_of() {  # array mode server transport
   # shellcheck disable=SC2046  # one word per round
   median $(values "$@")
-}
-human() {  # records/s in k or M
-  awk -v r="$1" 'BEGIN { if (r == "?") print "?"; else if (r >= 1e6) printf "%.2f M", r / 1e6;
-                         else if (r >= 1e3) printf "%.1f k", r / 1e3; else printf "%.0f", r }'
 }
 mode_name() { case $1 in p64) echo "pipelined (64)" ;; p1) echo "unpipelined" ;; hs) echo "new connection per ping" ;; esac; }
 

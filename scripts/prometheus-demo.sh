@@ -14,6 +14,9 @@
 # Environment: BIN_DIR (build/bin), DURATION (8 s of traffic), PROMETHEUS (prometheus).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench_name=prometheus-demo
+# shellcheck source=scripts/lib/bench-common.sh
+source scripts/lib/bench-common.sh
 
 BIN_DIR=${BIN_DIR:-build/bin}
 DURATION=${DURATION:-8}
@@ -36,19 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-used_ports=" "
-free_port() {  # sets `port`
-  for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 12000))
-    [[ $used_ports == *" $port "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      used_ports+="$port "
-      return
-    fi
-  done
-  echo "prometheus-demo: no free port found" >&2
-  exit 1
-}
 wait_http() {  # url pid what
   for _ in $(seq 100); do
     curl -sf -o /dev/null "$1" && return 0

@@ -1,0 +1,55 @@
+# Helpers shared by the benchmark and demo scripts; sourced, not run.
+# The caller sets `bench_name` (for messages) and `work` (a temporary
+# directory where a server called NAME logs to NAME.log) before using them.
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # bench_name and work come from the sourcing script
+
+fail() { echo "$bench_name: $*" >&2; exit 1; }
+
+# A port nobody listens on, below the ephemeral range the clients'
+# connections draw from, and never the same one twice in a run. Sets `port`.
+used_ports=" "
+free_port() {
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 12000))
+    [[ $used_ports == *" $port "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      used_ports+="$port "
+      return
+    fi
+  done
+  fail "no free port found"
+}
+
+# Waits until the process `pid` listens on 127.0.0.1:`port`, looking in
+# /proc/net/tcp rather than connecting: a probe connection would count as a
+# client (on a TLS port, as a failed handshake in the server's log).
+wait_listening() {  # name port pid
+  local hex
+  hex=$(printf '%04X' "$2")
+  for _ in $(seq 100); do
+    grep -q ":$hex 00000000:0000 0A " /proc/net/tcp && return 0
+    kill -0 "$3" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "$bench_name: $1 did not start on port $2 (log: $work/$1.log)" >&2
+  cat "$work/$1.log" >&2 2>/dev/null || true
+  exit 1
+}
+
+# CPU time a process has used so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# shellcheck disable=SC2034  # used by the sourcing scripts
+ticks_per_s=$(getconf CLK_TCK)
+
+# The median of the arguments; "?" when there are none.
+median() {
+  (($# == 0)) && { echo "?"; return; }
+  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'
+}
+
+# A rate in k or M ("?" passes through).
+human() {
+  awk -v r="$1" 'BEGIN { if (r == "?") print "?"; else if (r >= 1e6) printf "%.2f M", r / 1e6;
+                         else if (r >= 1e3) printf "%.1f k", r / 1e3; else printf "%.0f", r }'
+}
