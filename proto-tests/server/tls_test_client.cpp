@@ -157,40 +157,8 @@ void TlsClient::read_available() {
   }
 }
 
-TlsClient::Next TlsClient::next(Value& out, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (auto record = buf_.next()) {
-      out = decode_flux(*record);
-      return Next::record;
-    }
-    std::uint8_t chunk[16384];
-    const int rc = SSL_read(ssl_, chunk, sizeof chunk);
-    if (rc > 0) {
-      buf_.append({chunk, static_cast<std::size_t>(rc)});
-      continue;
-    }
-    const int code = SSL_get_error(ssl_, rc);
-    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
-      if (!wait(code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) return Next::timeout;
-      continue;
-    }
-    if (code == SSL_ERROR_ZERO_RETURN) return Next::close_notify;
-    error_ = ssl_error(rc);
-    // A TCP close without close_notify: OpenSSL 3 reports "unexpected eof".
-    if (error_.find("unexpected eof") != std::string::npos) return Next::eof;
-    return Next::failed;
-  }
-}
-
-TlsClient::Next TlsClient::receive_raw(std::vector<std::uint8_t>& out, std::chrono::milliseconds timeout) {
-  if (!buf_.empty()) {
-    const auto held = buf_.unconsumed();
-    out.insert(out.end(), held.begin(), held.end());
-    buf_.consume(held.size());
-    return Next::record;
-  }
-  const auto deadline = Clock::now() + timeout;
+// One decrypted read appended to `out` (`record`), or why there was none.
+TlsClient::Next TlsClient::read_some(std::vector<std::uint8_t>& out, Clock::time_point deadline) {
   for (;;) {
     std::uint8_t chunk[16384];
     const int rc = SSL_read(ssl_, chunk, sizeof chunk);
@@ -205,8 +173,33 @@ TlsClient::Next TlsClient::receive_raw(std::vector<std::uint8_t>& out, std::chro
     }
     if (code == SSL_ERROR_ZERO_RETURN) return Next::close_notify;
     error_ = ssl_error(rc);
+    // A TCP close without close_notify: OpenSSL 3 reports "unexpected eof".
+    if (error_.find("unexpected eof") != std::string::npos) return Next::eof;
     return Next::failed;
   }
+}
+
+TlsClient::Next TlsClient::next(Value& out, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (auto record = buf_.next()) {
+      out = decode_flux(*record);
+      return Next::record;
+    }
+    std::vector<std::uint8_t> bytes;
+    if (const Next got = read_some(bytes, deadline); got != Next::record) return got;
+    buf_.append(bytes);
+  }
+}
+
+TlsClient::Next TlsClient::receive_raw(std::vector<std::uint8_t>& out, std::chrono::milliseconds timeout) {
+  if (!buf_.empty()) {
+    const auto held = buf_.unconsumed();
+    out.insert(out.end(), held.begin(), held.end());
+    buf_.consume(held.size());
+    return Next::record;
+  }
+  return read_some(out, Clock::now() + timeout);
 }
 
 Value TlsClient::read(std::chrono::milliseconds timeout) {

@@ -62,6 +62,7 @@ class TlsClient {
  private:
   bool wait(short events, std::chrono::steady_clock::time_point deadline);
   void read_available();
+  Next read_some(std::vector<std::uint8_t>& out, std::chrono::steady_clock::time_point deadline);
   std::string ssl_error(int rc);
 
   int fd_ = -1;
