@@ -73,20 +73,9 @@ for records in users orders; do
   done
 done
 
-# CPU microseconds per record: seconds over records done in warm-up + measurement.
-per_record() {  # seconds rate
-  awk -v c="$1" -v r="$2" -v s="$DURATION" -v w="$WARMUP" \
-    'BEGIN { if (r > 0) printf "%.2f", c * 1e6 / (r * (s + w)); else printf "nan" }'
-}
-
 declare -A rate sent received plain_sent plain_received srv_cpu cli_cpu
-TIMEFORMAT='%U %S'
 for round in $(seq "$ROUNDS"); do
-  order=("${rows[@]}")
-  if ((round % 2 == 0)); then  # reversed, so no row always runs right after the same one
-    order=()
-    for ((i = ${#rows[@]} - 1; i >= 0; i--)); do order+=("${rows[i]}"); done
-  fi
+  round_order "$round" "${rows[@]}"
   for row in "${order[@]}"; do
     read -r records mode compress <<<"$row"
     args=(--port "$port" --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP"
@@ -96,20 +85,15 @@ for round in $(seq "$ROUNDS"); do
       p1) args+=(--pipeline 1) ;;
     esac
     out="$work/$records-$mode-$compress-$round.txt"
-    ticks=$(cpu_ticks "$server")
-    # crous-bench bounds its own run; `timeout` also bounds its connect phase.
-    { time timeout $((DURATION + WARMUP + 60)) "$BENCH" "${args[@]}" >"$out" 2>&1; } 2>"$out.time" || true
-    r=$(sed -n 's/.* rate=\([0-9]*\) .*/\1/p' "$out")
-    errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' "$out")
+    bench_run "$out" "$server" "${args[@]}"
     key="$records,$mode,$compress,$round"
     rate[$key]=${r:-0}
     sent[$key]=$(sed -n 's/^wire_bytes_per_record sent=\([0-9.]*\) .*/\1/p' "$out")
     received[$key]=$(sed -n 's/^wire_bytes_per_record .* received=\([0-9.]*\) uncompressed.*/\1/p' "$out")
     plain_sent[$key]=$(sed -n 's/.* uncompressed sent=\([0-9.]*\) .*/\1/p' "$out")
     plain_received[$key]=$(sed -n 's/.* uncompressed .* received=\([0-9.]*\)$/\1/p' "$out")
-    srv_cpu[$key]=$(per_record "$(awk -v t=$(($(cpu_ticks "$server") - ticks)) -v hz="$ticks_per_s" \
-      'BEGIN { print t / hz }')" "${r:-0}")
-    cli_cpu[$key]=$(per_record "$(awk '{ print $1 + $2 }' "$out.time")" "${r:-0}")
+    srv_cpu[$key]=$server_us
+    cli_cpu[$key]=$client_us
     echo "round $round $records $mode $compress: ${r:-?} records/s, wire ${sent[$key]:-?}/${received[$key]:-?}" \
       "B per record sent/received (uncompressed ${plain_sent[$key]:-?}/${plain_received[$key]:-?})," \
       "server CPU ${srv_cpu[$key]} us/record, client CPU ${cli_cpu[$key]} us/record, errors ${errors:-?}"

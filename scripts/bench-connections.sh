@@ -105,14 +105,10 @@ for round in $(seq "$ROUNDS"); do
   for pipeline in 64 1; do
     for name in "${servers[@]}"; do
       out="$work/rate-$name-$pipeline-$round.txt"
-      ticks=$(cpu_ticks "${server_pid[$name]}")
-      "$BENCH" --protocol "${server_proto[$name]}" --port "${server_port[$name]}" --connections 50 \
-        --pipeline "$pipeline" --record-size 130 --duration "$DURATION" --warmup "$WARMUP" >"$out" 2>&1 || true
-      r=$(sed -n 's/.* rate=\([0-9]*\) .*/\1/p' "$out")
-      errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' "$out")
+      bench_run "$out" "${server_pid[$name]}" --protocol "${server_proto[$name]}" --port "${server_port[$name]}" --connections 50 \
+        --pipeline "$pipeline" --record-size 130 --duration "$DURATION" --warmup "$WARMUP"
       rate[$name,$pipeline,$round]=${r:-0}
-      cpu[$name,$pipeline,$round]=$(awk -v t=$(($(cpu_ticks "${server_pid[$name]}") - ticks)) -v hz="$ticks_per_s" \
-        -v r="${r:-0}" -v s="$((DURATION + WARMUP))" 'BEGIN { if (r > 0) printf "%.3f", t / hz * 1e6 / (r * s); else printf "nan" }')
+      cpu[$name,$pipeline,$round]=$server_us
       echo "round $round pipeline $pipeline $name: ${r:-?} records/s, server CPU ${cpu[$name,$pipeline,$round]} us/record, errors ${errors:-?}"
       [[ ${errors:-1} == 0 ]] || cat "$out" >&2
     done

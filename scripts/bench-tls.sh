@@ -159,20 +159,9 @@ runnable() {  # server transport
   [[ $1 != crous || $2 != tls || $crous_tls == yes ]]
 }
 
-# CPU microseconds per unit: ticks (or seconds) over units done in warm-up + measurement.
-per_unit() {  # seconds rate
-  awk -v c="$1" -v r="$2" -v s="$DURATION" -v w="$WARMUP" \
-    'BEGIN { if (r > 0) printf "%.2f", c * 1e6 / (r * (s + w)); else printf "nan" }'
-}
-
 declare -A rate srv_cpu cli_cpu
-TIMEFORMAT='%U %S'
 for round in $(seq "$ROUNDS"); do
-  order=("${rows[@]}")
-  if ((round % 2 == 0)); then  # reversed, so no row always runs right after the same one
-    order=()
-    for ((i = ${#rows[@]} - 1; i >= 0; i--)); do order+=("${rows[i]}"); done
-  fi
+  round_order "$round" "${rows[@]}"
   for row in "${order[@]}"; do
     read -r mode server transport <<<"$row"
     runnable "$server" "$transport" || continue
@@ -185,17 +174,12 @@ for round in $(seq "$ROUNDS"); do
       hs) args+=(--handshakes); unit=connection ;;
     esac
     out="$work/$mode-$server-$transport-$round.txt"
-    ticks=$(cpu_ticks "${server_pid[$server]}")
-    # crous-bench bounds its own run; `timeout` also bounds its connect phase.
-    { time timeout $((DURATION + WARMUP + 60)) "$BENCH" "${args[@]}" >"$out" 2>&1; } 2>"$out.time" || true
-    r=$(sed -n 's/.* rate=\([0-9]*\) .*/\1/p' "$out")
-    errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' "$out")
+    bench_run "$out" "${server_pid[$server]}" "${args[@]}"
     key="$mode,$server,$transport,$round"
     # shellcheck disable=SC2034  # read through namerefs (values, ratio_row)
     rate[$key]=${r:-0}
-    srv_cpu[$key]=$(per_unit "$(awk -v t=$(($(cpu_ticks "${server_pid[$server]}") - ticks)) -v hz="$ticks_per_s" \
-      'BEGIN { print t / hz }')" "${r:-0}")
-    cli_cpu[$key]=$(per_unit "$(awk '{ print $1 + $2 }' "$out.time")" "${r:-0}")
+    srv_cpu[$key]=$server_us
+    cli_cpu[$key]=$client_us
     echo "round $round $mode $server $transport: ${r:-?} ${unit}s/s, server CPU ${srv_cpu[$key]} us/$unit," \
       "client CPU ${cli_cpu[$key]} us/$unit, errors ${errors:-?}"
     [[ ${errors:-1} == 0 ]] || cat "$out" >&2

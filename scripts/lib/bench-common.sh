@@ -53,3 +53,39 @@ human() {
   awk -v r="$1" 'BEGIN { if (r == "?") print "?"; else if (r >= 1e6) printf "%.2f M", r / 1e6;
                          else if (r >= 1e3) printf "%.1f k", r / 1e3; else printf "%.0f", r }'
 }
+
+# The rows of round `round`, reversed every other round so that no row
+# always runs right after the same one. Sets `order`.
+round_order() {  # round row...
+  local round=$1 i
+  shift
+  order=("$@")
+  if ((round % 2 == 0)); then
+    order=()
+    for ((i = $#; i >= 1; i--)); do order+=("${!i}"); done
+  fi
+}
+
+# CPU microseconds per unit: `seconds` of CPU over the units done at `rate`
+# in warm-up + measurement (DURATION + WARMUP).
+per_unit() {  # seconds rate
+  awk -v c="$1" -v r="$2" -v s="$DURATION" -v w="$WARMUP" \
+    'BEGIN { if (r > 0) printf "%.3f", c * 1e6 / (r * (s + w)); else printf "nan" }'
+}
+
+# Runs $BENCH with the given arguments, its output in `out`, bounded by
+# `timeout` (crous-bench bounds its run, not its connect phase), and reads
+# off what it said. Sets `r` (its rate, empty if none), `errors`,
+# `server_us` (CPU µs per unit of the server process `pid`) and `client_us`
+# (crous-bench's own).
+# shellcheck disable=SC2034  # r, errors, server_us, client_us are for the caller
+bench_run() {  # out pid crous-bench-args...
+  local out=$1 pid=$2 ticks TIMEFORMAT='%U %S'
+  shift 2
+  ticks=$(cpu_ticks "$pid")
+  { time timeout $((DURATION + WARMUP + 60)) "$BENCH" "$@" >"$out" 2>&1; } 2>"$out.time" || true
+  r=$(sed -n 's/.* rate=\([0-9]*\) .*/\1/p' "$out")
+  errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' "$out")
+  server_us=$(per_unit "$(awk -v t=$(($(cpu_ticks "$pid") - ticks)) -v hz="$ticks_per_s" 'BEGIN { print t / hz }')" "${r:-0}")
+  client_us=$(per_unit "$(awk '{ print $1 + $2 }' "$out.time")" "${r:-0}")
+}
