@@ -156,4 +156,9 @@ int ServerProcess::stop() {
   return process_.wait(std::chrono::seconds(20)).exit_code;
 }
 
+ChildResult run_echo_json(unsigned short port, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--port", std::to_string(port), "--format", "json", "--timeout", "5000"});
+  return run_program(bin_dir() / "crous-echo", args);
+}
+
 }  // namespace crous::test

@@ -46,6 +46,10 @@ class ChildProcess {
 ChildResult run_program(const std::filesystem::path& program, const std::vector<std::string>& args,
                         const std::string& input = {}, std::chrono::milliseconds limit = std::chrono::seconds(60));
 
+// crous-echo against 127.0.0.1:`port` with JSON output and a 5 s timeout,
+// then `args`.
+ChildResult run_echo_json(unsigned short port, std::vector<std::string> args);
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned short free_port();
 

@@ -31,6 +31,7 @@
 #include "raw_peer.hpp"
 #include "test_pki.hpp"
 #include "test_server.hpp"
+#include "tls_fixtures.hpp"
 
 namespace crous::client {
 namespace {
@@ -43,7 +44,7 @@ using test::RawPeer;
 // keep an array temporary in a coroutine frame ("array used as initializer").
 const std::string server_host = "127.0.0.1";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using test::contains;
 
 Options lz4_options(std::chrono::milliseconds timeout = 10s) {
   return Options{.connect_timeout = timeout, .timeout = timeout, .compression = Compression::lz4};
@@ -263,32 +264,12 @@ TEST(CompressionWithTheServer, ServerWithCompressionOffMeansPlainAndSaysSo) {
 
 // ---- over TLS: TCP, TLS, LZ4, FLUX ----
 
-struct Pki {
-  test::TestPki ca;
-  test::TestPki::Issued server = ca.issue_server();
-  test::TestPki::Issued alice = ca.issue_client("alice");
-  test::TestPki::Issued bob = ca.issue_client("bob");
-};
-
-test::TestServer tls_server(const Pki& pki, bool mutual = false) {
-  return test::TestServer([&](server::Options& o) {
-    o.tls_port = 0;
-    o.tls_cert_file = pki.server.cert.string();
-    o.tls_key_file = pki.server.key.string();
-    if (mutual) {
-      o.tls_ca_file = pki.ca.ca_cert().string();
-      o.tls_allowed_clients = {"alice"};
-    }
-  });
-}
+using test::tls_server;
+using Pki = test::TlsPki;
 
 Options tls_lz4(const Pki& pki, const test::TestPki::Issued* as = nullptr) {
   Options options = lz4_options();
-  options.tls = {.enabled = true, .ca_file = pki.ca.ca_cert().string()};
-  if (as != nullptr) {
-    options.tls.cert_file = as->cert.string();
-    options.tls.key_file = as->key.string();
-  }
+  options.tls = test::trusting(pki, as);
   return options;
 }
 
@@ -326,7 +307,7 @@ TEST(CompressionOverTls, SyncAndAsyncPipelines) {
 // that read is part of connect, so connect itself reports it.
 TEST(CompressionOverTls, ARefusedClientCertificateFailsTheConnect) {
   Pki pki;
-  auto server = tls_server(pki, /*mutual=*/true);
+  auto server = tls_server(pki, {"alice"});
   Client alice(tls_lz4(pki, &pki.alice));
   alice.connect("127.0.0.1", server.tls_port());
   EXPECT_EQ(alice.compression(), Compression::lz4);

@@ -19,6 +19,7 @@
 #include "io_helpers.hpp"
 #include "raw_peer.hpp"
 #include "test_pki.hpp"
+#include "tls_fixtures.hpp"
 #include "test_server.hpp"
 #include "tls_peer.hpp"
 
@@ -33,7 +34,7 @@ using Clock = std::chrono::steady_clock;
 using test::TestPki;
 using test::TlsEchoPeer;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using test::contains;
 
 // TLS options trusting `pki`'s CA, as a client of that PKI's servers.
 Options tls_options(const TestPki& pki, TlsOptions tls = {}) {

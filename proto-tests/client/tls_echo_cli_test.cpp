@@ -7,18 +7,14 @@
 
 #include "child_process.hpp"
 #include "test_pki.hpp"
+#include "tls_fixtures.hpp"
 #include "test_support.hpp"
 #include "tls_peer.hpp"
 
 namespace crous::test {
 namespace {
 
-ChildResult echo(unsigned short port, std::vector<std::string> args) {
-  args.insert(args.begin(), {"--port", std::to_string(port), "--format", "json", "--timeout", "5000"});
-  return run_program(bin_dir() / "crous-echo", args);
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+ChildResult echo(unsigned short port, std::vector<std::string> args) { return run_echo_json(port, std::move(args)); }
 
 TEST(CrousEchoTls, TlsWithACaFileEchoes) {
   TestPki pki;

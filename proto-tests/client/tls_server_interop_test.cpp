@@ -17,6 +17,7 @@
 #include "io_helpers.hpp"
 #include "test_pki.hpp"
 #include "test_server.hpp"
+#include "tls_fixtures.hpp"
 #include "test_support.hpp"
 
 namespace crous::client {
@@ -26,36 +27,13 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using test::TestPki;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-struct Pki {
-  TestPki ca;
-  TestPki::Issued server = ca.issue_server();
-  TestPki::Issued alice = ca.issue_client("alice");
-  TestPki::Issued bob = ca.issue_client("bob");
-};
-
-// The real server with TLS next to plain TCP; mutual TLS for `allowed`
-// clients when given.
-test::TestServer tls_server(const Pki& pki, std::vector<std::string> allowed = {}) {
-  return test::TestServer([&](server::Options& o) {
-    o.tls_port = 0;
-    o.tls_cert_file = pki.server.cert.string();
-    o.tls_key_file = pki.server.key.string();
-    if (!allowed.empty()) {
-      o.tls_ca_file = pki.ca.ca_cert().string();
-      o.tls_allowed_clients = allowed;
-    }
-  });
-}
+using test::contains;
+using test::tls_server;
+using Pki = test::TlsPki;
 
 Options tls_client(const Pki& pki, const TestPki::Issued* as = nullptr) {
   Options options{.connect_timeout = 5s, .timeout = 10s};
-  options.tls = {.enabled = true, .ca_file = pki.ca.ca_cert().string()};
-  if (as != nullptr) {
-    options.tls.cert_file = as->cert.string();
-    options.tls.key_file = as->key.string();
-  }
+  options.tls = test::trusting(pki, as);
   return options;
 }
 
