@@ -3,7 +3,9 @@
 //
 //   build/bin/crous-example-service --port 7979 --metrics-port 9479
 //   request {"op": "greet", "name": "Ada"}        -> {"greeting": "hello, Ada"}
-//   request {"op": "count_primes", "below": 1e6}  -> {"below": 1000000, "primes": 78498}
+//   request {"op": "count_primes", "below": 1000000}  -> {"below": 1000000, "primes": 78498}
+//   ("below" is an int: 1e6 is a float in FLUX, and the handler answers
+//   handler_error "expected int, got float" rather than guess)
 //   curl -s http://127.0.0.1:9479/metrics | grep example_
 //
 // It takes the same flags, CROUS_* variables and config file as crous-server.

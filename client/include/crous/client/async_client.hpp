@@ -13,7 +13,8 @@
 //
 //   crous::client::AsyncClient client(io.get_executor());
 //   co_await client.async_connect("127.0.0.1", 7878, asio::use_awaitable);
-//   crous::Value pong = co_await client.async_call(crous::Dict{{"op", "ping"}}, asio::use_awaitable);
+//   crous::Value ping = crous::Dict{{"op", "ping"}};   // not inside the co_await: g++ 12 rejects
+//   crous::Value pong = co_await client.async_call(std::move(ping), asio::use_awaitable);  // braced temporaries there
 //
 //   client.async_call(request, [](std::exception_ptr error, crous::Value response) { ... });
 //
