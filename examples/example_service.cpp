@@ -13,13 +13,11 @@
 #include <prometheus/registry.h>
 
 #include <cstdint>
-#include <iostream>
 #include <vector>
 
-#include "crous/config/config_loader.hpp"
 #include "crous/server/error_record.hpp"
-#include "crous/server/logging.hpp"
 #include "crous/server/server.hpp"
+#include "crous/server/service_main.hpp"
 
 namespace {
 
@@ -48,14 +46,10 @@ crous::Value count_primes(const crous::Value& request) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    auto loaded = crous::config::load_config(std::vector<std::string>(argv + 1, argv + argc));
-    if (loaded.action == crous::config::Action::help) {
-      std::cout << crous::config::help_text(argv[0]);
-      return 0;
-    }
-    crous::server::configure_logging(loaded.config.log_level, loaded.config.log_format);
-    crous::server::Server server(loaded.config);
+  // The same main path as crous-server (flags, CROUS_* variables, config
+  // file, --help, --print-config, --check-config, logging, signals, drain);
+  // the service only adds its routes and metrics.
+  return crous::server::run_service(argc, argv, "crous-example-service", [](crous::server::Server& server) {
     // The service's own metrics, in the server's registry: GET /metrics
     // serves them after the server's own when metrics_port is set. The
     // server already times every op (crous_request_duration_seconds{op}) and
@@ -82,9 +76,5 @@ int main(int argc, char** argv) {
       primes.Increment(static_cast<double>(response["primes"].as_int()));
       return response;
     });
-    server.run();  // until SIGINT/SIGTERM, then a graceful drain
-  } catch (const std::exception& e) {
-    std::cerr << "example-service: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -1,33 +1,17 @@
 // The crous-server binary's own handling of configuration: --help,
 // --print-config, --check-config and refusal to start on a bad value.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "test_support.hpp"
 
 namespace {
 
-struct Outcome {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
 // `env` is a prefix of VAR=value assignments for the shell.
-Outcome run_server(const std::string& args, const std::string& env = "") {
-  std::string cmd = "env -u CROUS_CONFIG " + env + " '" + (crous::test::bin_dir() / "crous-server").string() + "' " +
-                    args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) throw std::runtime_error("popen failed");
-  Outcome out{};
-  std::array<char, 4096> buf;
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.output.append(buf.data(), n);
-  int raw = pclose(pipe);
-  out.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return out;
+crous::test::CommandOutcome run_server(const std::string& args, const std::string& env = "") {
+  return crous::test::run_command("env -u CROUS_CONFIG " + env + " '" +
+                                  (crous::test::bin_dir() / "crous-server").string() + "' " + args + " 2>&1");
 }
 
 TEST(ServerFlags, HelpExitsZeroAndDocumentsOptions) {

@@ -1,9 +1,12 @@
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <bit>
 #include <cmath>
 #include <fstream>
@@ -15,6 +18,17 @@
 namespace crous::test {
 
 namespace fs = std::filesystem;
+
+CommandOutcome run_command(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("popen failed: " + command);
+  CommandOutcome out{};
+  std::array<char, 4096> buf;
+  while (std::size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.output.append(buf.data(), n);
+  const int raw = pclose(pipe);
+  out.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return out;
+}
 
 fs::path golden_dir() {
   const fs::path dir = fs::path(CROUS_SHARED_DIR) / "golden";

@@ -23,6 +23,14 @@ void write_file(const std::filesystem::path& path, const std::vector<std::uint8_
 // Where build/bin executables live (crous, crous-server, ...).
 std::filesystem::path bin_dir();
 
+// Runs `command` with /bin/sh; its exit status (-1 if it did not exit
+// normally) and what it wrote (append 2>&1 to the command for stderr too).
+struct CommandOutcome {
+  int status;
+  std::string output;
+};
+CommandOutcome run_command(const std::string& command);
+
 // A fresh empty directory under the system temp dir, removed at exit.
 std::filesystem::path temp_dir(const std::string& name);
 

@@ -29,8 +29,9 @@ using detail::Shard;
 struct Server::Impl {
   using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 
-  explicit Impl(Options opts)
+  Impl(Options opts, std::string program_name)
       : options(std::move(opts)),
+        program(std::move(program_name)),
         workers(options.workers),
         budget(options.max_buffered_input()),
         core{options, router, Limits{options.max_record_bytes, options.max_depth, true}, stats, workers, budget, per_ip,
@@ -94,10 +95,10 @@ struct Server::Impl {
                            tls->client_certificates_required() ? "required" : "not requested");
     if (metrics) where += fmt::format(", metrics on {}/metrics", metrics->url());
     spdlog::info(
-        "crous-server {} ({} I/O threads, {} workers; route_key '{}', default_route '{}'; "
+        "{} {} ({} I/O threads, {} workers; route_key '{}', default_route '{}'; "
         "max_connections {}, max_record_bytes {}, max_depth {}, high_watermark {}, max_buffered_bytes {}, "
         "idle_timeout {} ms, record_timeout {} ms, write_timeout {} ms, drain_timeout {} ms)",
-        where, shards.size(), options.workers, options.route_key, options.default_route,
+        program, where, shards.size(), options.workers, options.route_key, options.default_route,
         options.max_connections, options.max_record_bytes, options.max_depth, options.high_watermark,
         budget.limit(), options.idle_timeout.count(), options.record_timeout.count(), options.write_timeout.count(),
         options.drain_timeout.count());
@@ -222,11 +223,12 @@ struct Server::Impl {
       if (t.joinable()) t.join();
     if (!stopped_logged && started) {
       stopped_logged = true;
-      spdlog::info("crous-server stopped");
+      spdlog::info("{} stopped", program);
     }
   }
 
   Options options;
+  std::string program;  // names the server in its log lines
   Router router;
   detail::Stats stats;
   detail::WorkerPool workers;
@@ -252,7 +254,8 @@ struct Server::Impl {
   bool stopped_logged = false;
 };
 
-Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
+Server::Server(Options options, std::string program)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(program))) {
   detail::register_builtin_handlers(impl_->router, impl_->options, [impl = impl_.get()] {
     return impl->snapshot();
   });

@@ -9,6 +9,7 @@
 //   server.start(); ... server.port() ...; server.shutdown(); server.wait();
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "crous/config/server_config.hpp"
 #include "crous/server/router.hpp"
@@ -26,8 +27,8 @@ class Server {
  public:
   // Throws std::invalid_argument when the options do not fit together
   // (Options::validate) or a TLS file cannot be used (the message names the
-  // option and the file).
-  explicit Server(Options options = {});
+  // option and the file). `program` names the server in its log lines.
+  explicit Server(Options options = {}, std::string program = "crous-server");
   ~Server();  // shuts down (graceful, bounded by drain_timeout) and waits
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
