@@ -72,6 +72,7 @@
 #include <vector>
 
 #include "corpus.hpp"
+#include "crous/cli/args.hpp"
 #include "crous/client/compression.hpp"
 #include "crous/client/error.hpp"
 #include "crous/client/options.hpp"
@@ -924,78 +925,72 @@ int run_handshakes(const Settings& s, const TlsSetup& tls) {
   return shared.errors.load() == 0 ? 0 : 1;
 }
 
+constexpr const char* usage = "usage: crous-bench [--host H] [--port P] [--protocol crous|redis] [--op echo]\n"
+    "                   [--connections N] [--pipeline N] [--record-size BYTES]\n"
+    "                   [--records padded|users|orders] [--compress lz4|none]\n"
+    "                   [--duration SECONDS] [--warmup SECONDS] [--threads N] [TLS]\n"
+    "       crous-bench --handshakes [--host H] [--port P] [--protocol crous|redis]\n"
+    "                   [--connections N] [--duration SECONDS] [--warmup SECONDS] [--threads N] [TLS]\n"
+    "       crous-bench --hold-connections N --server-pid PID [--host H] [--port P]\n"
+    "                   [--protocol crous|redis] [--requests-per-connection N]\n"
+    "                   [--settle SECONDS] [--connect-batch N] [--time-limit SECONDS] [TLS]\n"
+    "TLS:   --tls [--cacert FILE] [--cert FILE --key FILE] [--servername NAME] [--insecure]\n"
+    "       verifies the server against --cacert (default: the system's CAs) and the name\n"
+    "       --servername (default: --host); --insecure accepts any certificate.\n"
+    "--handshakes: each of --connections workers repeatedly connects, sends one ping\n"
+    "       ({\"op\":\"ping\"} or PING), reads the answer and closes; reports connections/s.\n"
+    "       With --tls every connection is a full handshake (no session resumption).\n"
+    "--records: padded (default: --record-size bytes, padded with 'x'), users (the codec\n"
+    "       bench's 20,000 user records, ~125 bytes), orders (2,000 order records of ~2 KB).\n"
+    "--compress lz4: a hello per connection, then LZ4 both ways (crous throughput mode);\n"
+    "       every run reports wire bytes per record sent and received.\n";
+
+// false after printing --help.
 bool parse(int argc, char** argv, Settings& s) {
-  bool tls_detail = false;  // a TLS option other than --tls itself
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--host") s.host = value();
-    else if (a == "--port") s.port = value();
-    else if (a == "--protocol") s.protocol = value();
-    else if (a == "--op") s.op = value();
-    else if (a == "--connections") s.connections = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--pipeline") s.pipeline = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--record-size") s.record_size = std::stoul(value());
-    else if (a == "--records") s.records = value();
-    else if (a == "--compress") {
-      const std::string c = value();
-      if (c != "lz4" && c != "none") throw std::invalid_argument("--compress: lz4 or none");
-      s.compress = c == "lz4";
-    }
-    else if (a == "--duration") s.duration = std::stod(value());
-    else if (a == "--warmup") s.warmup = std::stod(value());
-    else if (a == "--threads") s.threads = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--hold-connections") s.hold_connections = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--requests-per-connection") s.requests_per_connection = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--server-pid") s.server_pid = std::stol(value());
-    else if (a == "--settle") s.settle = std::stod(value());
-    else if (a == "--connect-batch") s.connect_batch = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--time-limit") s.time_limit = std::stod(value());
-    else if (a == "--handshakes") s.handshakes = true;
-    else if (a == "--tls") s.tls.enabled = true;
-    else if (a == "--cacert") s.tls.ca_file = value(), tls_detail = true;
-    else if (a == "--cert") s.tls.cert_file = value(), tls_detail = true;
-    else if (a == "--key") s.tls.key_file = value(), tls_detail = true;
-    else if (a == "--servername") s.tls.server_name = value(), tls_detail = true;
-    else if (a == "--insecure") s.tls.verify_peer = false, tls_detail = true;
-    else {
-      std::cout << "usage: crous-bench [--host H] [--port P] [--protocol crous|redis] [--op echo]\n"
-                   "                   [--connections N] [--pipeline N] [--record-size BYTES]\n"
-                   "                   [--records padded|users|orders] [--compress lz4|none]\n"
-                   "                   [--duration SECONDS] [--warmup SECONDS] [--threads N] [TLS]\n"
-                   "       crous-bench --handshakes [--host H] [--port P] [--protocol crous|redis]\n"
-                   "                   [--connections N] [--duration SECONDS] [--warmup SECONDS] [--threads N] [TLS]\n"
-                   "       crous-bench --hold-connections N --server-pid PID [--host H] [--port P]\n"
-                   "                   [--protocol crous|redis] [--requests-per-connection N]\n"
-                   "                   [--settle SECONDS] [--connect-batch N] [--time-limit SECONDS] [TLS]\n"
-                   "TLS:   --tls [--cacert FILE] [--cert FILE --key FILE] [--servername NAME] [--insecure]\n"
-                   "       verifies the server against --cacert (default: the system's CAs) and the name\n"
-                   "       --servername (default: --host); --insecure accepts any certificate.\n"
-                   "--handshakes: each of --connections workers repeatedly connects, sends one ping\n"
-                   "       ({\"op\":\"ping\"} or PING), reads the answer and closes; reports connections/s.\n"
-                   "       With --tls every connection is a full handshake (no session resumption).\n"
-                   "--records: padded (default: --record-size bytes, padded with 'x'), users (the codec\n"
-                   "       bench's 20,000 user records, ~125 bytes), orders (2,000 order records of ~2 KB).\n"
-                   "--compress lz4: a hello per connection, then LZ4 both ways (crous throughput mode);\n"
-                   "       every run reports wire bytes per record sent and received.\n";
-      return a == "--help" || a == "-h" ? false : throw std::invalid_argument("unknown option " + a);
-    }
-  }
-  if (s.protocol != "crous" && s.protocol != "redis") throw std::invalid_argument("--protocol: crous or redis");
-  if (s.records != "padded" && s.records != "users" && s.records != "orders")
-    throw std::invalid_argument("--records: padded, users or orders");
+  using crous::cli::UsageError;
+  const crous::cli::Args args(argc - 1, argv + 1,
+                              {{"--host", true}, {"--port", true}, {"--protocol", true}, {"--op", true},
+                               {"--connections", true}, {"--pipeline", true}, {"--record-size", true},
+                               {"--records", true}, {"--compress", true}, {"--duration", true}, {"--warmup", true},
+                               {"--threads", true}, {"--hold-connections", true},
+                               {"--requests-per-connection", true}, {"--server-pid", true}, {"--settle", true},
+                               {"--connect-batch", true}, {"--time-limit", true}, {"--handshakes", false},
+                               {"--tls", false}, {"--cacert", true}, {"--cert", true}, {"--key", true},
+                               {"--servername", true}, {"--insecure", false}});
+  if (args.printed_help(usage)) return false;
+  if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional().front() + "'");
+  s.host = args.value("--host").value_or(s.host);
+  s.port = args.value("--port").value_or(s.port);
+  s.protocol = args.choice("--protocol", {"crous", "redis"}).value_or(s.protocol);
+  s.op = args.value("--op").value_or(s.op);
+  s.connections = args.number<unsigned>("--connections", 1).value_or(s.connections);
+  s.pipeline = args.number<unsigned>("--pipeline", 1).value_or(s.pipeline);
+  s.record_size = args.number<std::size_t>("--record-size", 1).value_or(s.record_size);
+  s.records = args.choice("--records", {"padded", "users", "orders"}).value_or(s.records);
+  s.compress = args.choice("--compress", {"lz4", "none"}).value_or("none") == "lz4";
+  s.duration = args.number<double>("--duration", 0).value_or(s.duration);
+  s.warmup = args.number<double>("--warmup", 0).value_or(s.warmup);
+  s.threads = args.number<unsigned>("--threads", 1).value_or(s.threads);
+  s.hold_connections = args.number<unsigned>("--hold-connections", 0).value_or(s.hold_connections);
+  s.requests_per_connection = args.number<unsigned>("--requests-per-connection", 0).value_or(s.requests_per_connection);
+  s.server_pid = args.number<long>("--server-pid", 1).value_or(s.server_pid);
+  s.settle = args.number<double>("--settle", 0).value_or(s.settle);
+  s.connect_batch = args.number<unsigned>("--connect-batch", 1).value_or(s.connect_batch);
+  s.time_limit = args.number<double>("--time-limit", 0).value_or(s.time_limit);
+  s.handshakes = args.flag("--handshakes");
+  s.tls.enabled = args.flag("--tls");
+  s.tls.ca_file = args.value("--cacert").value_or("");
+  s.tls.cert_file = args.value("--cert").value_or("");
+  s.tls.key_file = args.value("--key").value_or("");
+  s.tls.server_name = args.value("--servername").value_or("");
+  s.tls.verify_peer = !args.flag("--insecure");
+  const bool tls_detail = !s.tls.ca_file.empty() || !s.tls.cert_file.empty() || !s.tls.key_file.empty() ||
+                          !s.tls.server_name.empty() || !s.tls.verify_peer;
   if ((s.compress || s.records != "padded") && (s.protocol != "crous" || s.handshakes || s.hold_connections > 0))
-    throw std::invalid_argument("--compress and --records are for crous throughput runs");
-  if (s.connections == 0 || s.pipeline == 0 || s.threads == 0 || s.connect_batch == 0)
-    throw std::invalid_argument("counts must be > 0");
-  if (tls_detail && !s.tls.enabled)
-    throw std::invalid_argument("--cacert, --cert, --key, --servername and --insecure need --tls");
-  if (s.handshakes && s.hold_connections > 0)
-    throw std::invalid_argument("--handshakes and --hold-connections are different modes");
-  if (s.handshakes && s.pipeline != 1) throw std::invalid_argument("--handshakes sends one ping per connection");
+    throw UsageError("--compress and --records are for crous throughput runs");
+  if (tls_detail && !s.tls.enabled) throw UsageError("--cacert, --cert, --key, --servername and --insecure need --tls");
+  if (s.handshakes && s.hold_connections > 0) throw UsageError("--handshakes and --hold-connections are different modes");
+  if (s.handshakes && s.pipeline != 1) throw UsageError("--handshakes sends one ping per connection");
   return true;
 }
 

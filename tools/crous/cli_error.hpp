@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "crous/cli/args.hpp"
+
 namespace crous::cli {
 
 enum ExitCode : int {
@@ -22,6 +24,7 @@ class CliError : public std::runtime_error {
   ExitCode code_;
 };
 
-[[noreturn]] inline void usage_error(const std::string& message) { throw CliError(exit_usage, message); }
+// Bad command lines are the argument parser's UsageError, wherever found.
+[[noreturn]] inline void usage_error(const std::string& message) { throw UsageError(message); }
 
 }  // namespace crous::cli

@@ -6,7 +6,7 @@
 #include <span>
 #include <string>
 
-#include "args.hpp"
+#include "crous/cli/args.hpp"
 #include "crous/lz4_stream.hpp"
 
 namespace crous::cli {

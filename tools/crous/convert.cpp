@@ -1,7 +1,7 @@
 // crous convert: any supported format to any other, record by record.
 #include <cstdio>
 
-#include "args.hpp"
+#include "crous/cli/args.hpp"
 #include "cli_error.hpp"
 #include "commands.hpp"
 #include "compression_options.hpp"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "args.hpp"
+#include "crous/cli/args.hpp"
 #include "cli_error.hpp"
 #include "commands.hpp"
 #include "compression_options.hpp"

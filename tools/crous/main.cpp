@@ -9,6 +9,7 @@
 
 #include "cli_error.hpp"
 #include "commands.hpp"
+#include "crous/cli/args.hpp"
 #include "crous/error.hpp"
 
 namespace {
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
     return dispatch(command, argc - 2, argv + 2);
   } catch (const crous::cli::CliError& e) {
     return report(command, e.what(), e.code());
+  } catch (const crous::cli::UsageError& e) {
+    return report(command, e.what(), crous::cli::exit_usage);
   } catch (const crous::DecodeError& e) {
     return report(command, e.what(), crous::cli::exit_invalid_data);
   } catch (const nlohmann::json::exception& e) {

@@ -1,7 +1,7 @@
 // crous validate: checks every record completely, stops at the first bad one.
 #include <cstdio>
 
-#include "args.hpp"
+#include "crous/cli/args.hpp"
 #include "cli_error.hpp"
 #include "commands.hpp"
 #include "compression_options.hpp"
