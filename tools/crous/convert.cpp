@@ -9,7 +9,7 @@
 #include "input.hpp"
 #include "output.hpp"
 #include "progress.hpp"
-#include "record_source.hpp"
+#include "each_record.hpp"
 
 namespace crous::cli {
 
@@ -52,12 +52,12 @@ int run_convert(int argc, char** argv) {
   if (args.printed_help(help)) return exit_ok;
   const auto to = args.value("--to");
   if (!to) usage_error("convert needs --to crout|flux|json");
-  const Format target = parse_format(*to);
+  const json::Format target = format_option(*to);
   Input in(args.input());
-  const Format source_format = in.format(input_options(args));
+  const json::Format source_format = in.format(input_options(args));
   Output out(args.value("-o").value_or(args.value("--output").value_or("-")), output_compression(args));
 
-  RecordSource source(in, source_format);
+  json::RecordSource source(in, source_format);
   FormatWriter writer(out, target, args.flag("--pretty"));
   Progress progress(in, "converted");
   for_each_record(source, in.name(), [&] {

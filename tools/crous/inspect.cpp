@@ -10,7 +10,7 @@
 #include "crous/crout.hpp"
 #include "crous/flux_annotate.hpp"
 #include "input.hpp"
-#include "record_source.hpp"
+#include "each_record.hpp"
 
 namespace crous::cli {
 
@@ -44,7 +44,7 @@ std::string preview(const Value& value) {
   return text;
 }
 
-void list_records(RecordSource& source, const Input& in) {
+void list_records(json::RecordSource& source, const Input& in) {
   std::printf("%-7s %12s %10s  %-7s %s\n", "record", "offset", "size", "kind", "preview");
   for_each_record(source, in.name(), [&] {
     const Value& value = source.value();
@@ -55,26 +55,26 @@ void list_records(RecordSource& source, const Input& in) {
 }
 
 // The FLUX bytes of the current record: its own for FLUX input, else its encoding.
-Bytes flux_bytes(RecordSource& source) {
-  if (source.format() == Format::flux) return Bytes(source.flux().begin(), source.flux().end());
-  if (source.format() == Format::crout) return crout_to_flux(source.crout());
+Bytes flux_bytes(json::RecordSource& source) {
+  if (source.format() == json::Format::flux) return Bytes(source.flux().begin(), source.flux().end());
+  if (source.format() == json::Format::crout) return crout_to_flux(source.crout());
   return encode_flux(source.value());
 }
 
-void dump_record(RecordSource& source, const Input& in, std::uint64_t wanted) {
+void dump_record(json::RecordSource& source, const Input& in, std::uint64_t wanted) {
   bool found = false;
   for_each_record(source, in.name(), [&] {
     if (found || source.index() != wanted) return;
     found = true;
     const Bytes flux = flux_bytes(source);
-    const bool native = source.format() == Format::flux;
+    const bool native = source.format() == json::Format::flux;
     std::printf("record %llu at byte %llu, %llu bytes%s\n", static_cast<unsigned long long>(wanted),
                 static_cast<unsigned long long>(source.offset()), static_cast<unsigned long long>(source.size()),
                 native ? "" : (", shown as its " + std::to_string(flux.size()) + "-byte FLUX encoding").c_str());
     try {
       std::fputs(annotate_flux(flux, native ? source.offset() : 0).c_str(), stdout);
     } catch (const DecodeError& e) {
-      rethrow_in_record(e, source.offset());
+      source.rethrow_in_record(e);
     }
   });
   if (!found) throw CliError(exit_invalid_data, in.name() + ": there is no record " + std::to_string(wanted) + " (records are numbered from 0)");
@@ -100,7 +100,7 @@ int run_inspect(int argc, char** argv) {
   const auto record = args.value("--record");
   if (record && !args.flag("--hex")) usage_error("--record goes with --hex");
   Input in(args.input());
-  RecordSource source(in, in.format(input_options(args)));
+  json::RecordSource source(in, in.format(input_options(args)));
   if (args.flag("--hex")) {
     dump_record(source, in, record ? parse_record_number(*record) : 0);
   } else {

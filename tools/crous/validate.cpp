@@ -6,7 +6,7 @@
 #include "commands.hpp"
 #include "compression_options.hpp"
 #include "input.hpp"
-#include "record_source.hpp"
+#include "each_record.hpp"
 
 namespace crous::cli {
 
@@ -39,16 +39,16 @@ int run_validate(int argc, char** argv) {
   const Args args(argc, argv, {{"-q", false}, {"--quiet", false}, {"--help", false}, {"-h", false}}, {input_option_specs()});
   if (args.printed_help(help)) return exit_ok;
   Input in(args.input());
-  RecordSource source(in, in.format(input_options(args)));
+  json::RecordSource source(in, in.format(input_options(args)));
   std::uint64_t records = 0;
   for_each_record(source, in.name(), [&] {
     // CROUT text and JSON are fully checked by reading them; FLUX framing
     // does not look inside strings, so decode to check UTF-8 too.
-    if (source.format() == Format::flux) source.value();
+    if (source.format() == json::Format::flux) source.value();
     ++records;
   });
   if (!args.flag("-q") && !args.flag("--quiet")) {
-    std::string format(format_name(source.format()));
+    std::string format(json::format_name(source.format()));
     if (const auto lz4 = in.compression())
       format += ", read as an LZ4 stream with " + std::to_string(lz4->page_size) + "-byte pages, " + std::to_string(lz4->size_bytes) + "-byte sizes";
     std::printf("%s: %llu records, all valid (%s)\n", in.name().c_str(), static_cast<unsigned long long>(records), format.c_str());

@@ -1,4 +1,4 @@
-#include "json_mapping.hpp"
+#include "crous/json/mapping.hpp"
 
 #include <cmath>
 #include <limits>
@@ -7,7 +7,7 @@
 #include "base64.hpp"
 #include "crous/error.hpp"
 
-namespace crous::cli {
+namespace crous::json {
 
 namespace {
 
@@ -129,4 +129,4 @@ Value from_json(const Json& json) {
   }
 }
 
-}  // namespace crous::cli
+}  // namespace crous::json

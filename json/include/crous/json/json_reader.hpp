@@ -12,7 +12,7 @@
 #include "crous/stream.hpp"
 #include "crous/value.hpp"
 
-namespace crous::cli {
+namespace crous::json {
 
 class JsonReader {
  public:
@@ -52,4 +52,4 @@ class JsonReader {
   std::uint64_t document_offset_ = 0;
 };
 
-}  // namespace crous::cli
+}  // namespace crous::json

@@ -16,7 +16,7 @@
 
 #include "crous/value.hpp"
 
-namespace crous::cli {
+namespace crous::json {
 
 using Json = nlohmann::ordered_json;
 
@@ -25,4 +25,4 @@ Json to_json(const Value& value);
 // (integers beyond int64, malformed markers).
 Value from_json(const Json& json);
 
-}  // namespace crous::cli
+}  // namespace crous::json

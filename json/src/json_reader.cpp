@@ -1,11 +1,11 @@
-#include "json_reader.hpp"
+#include "crous/json/json_reader.hpp"
 
 #include <string>
 
 #include "crous/error.hpp"
-#include "json_mapping.hpp"
+#include "crous/json/mapping.hpp"
 
-namespace crous::cli {
+namespace crous::json {
 
 JsonReader::Buffer::int_type JsonReader::Buffer::underflow() {
   if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
@@ -44,4 +44,4 @@ std::optional<Value> JsonReader::next() {
   }
 }
 
-}  // namespace crous::cli
+}  // namespace crous::json
