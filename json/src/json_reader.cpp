@@ -11,6 +11,12 @@ JsonReader::Buffer::int_type JsonReader::Buffer::underflow() {
   if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
   consumed_ += static_cast<std::uint64_t>(egptr() - eback());
   if (error_) return traits_type::eof();
+  if (max_value_bytes_ && consumed_ - value_start_ >= *max_value_bytes_) {
+    // The value has had its bytes and wants more: it ends here.
+    error_ = std::make_exception_ptr(too_long());
+    setg(data_.data(), data_.data(), data_.data());
+    return traits_type::eof();
+  }
   std::size_t got = 0;
   try {
     got = in_.read(reinterpret_cast<std::uint8_t*>(data_.data()), data_.size());
@@ -21,14 +27,21 @@ JsonReader::Buffer::int_type JsonReader::Buffer::underflow() {
   return got == 0 ? traits_type::eof() : traits_type::to_int_type(data_[0]);
 }
 
-JsonReader::JsonReader(InputStream& in) : buffer_(in), stream_(&buffer_) {}
+DecodeError JsonReader::Buffer::too_long() const {
+  return DecodeError(ErrorCode::limit_exceeded, static_cast<std::size_t>(value_start_),
+                     "value longer than the record limit of " + std::to_string(max_value_bytes_.value_or(0)) + " bytes");
+}
+
+JsonReader::JsonReader(InputStream& in, const Limits& limits) : buffer_(in), stream_(&buffer_), limits_(limits) {}
 
 std::optional<Value> JsonReader::next() {
+  buffer_.end_value();
   stream_ >> std::ws;
   const bool ended = stream_.peek() == std::istream::traits_type::eof();
   buffer_.rethrow_read_error();
   if (ended) return std::nullopt;
   document_offset_ = buffer_.position();
+  buffer_.start_value(document_offset_, limits_.max_record_bytes);
   Json json;
   try {
     stream_ >> json;  // reads one value and stops, leaving the rest
@@ -37,6 +50,8 @@ std::optional<Value> JsonReader::next() {
     throw DecodeError(ErrorCode::syntax, static_cast<std::size_t>(document_offset_ + e.byte - (e.byte > 0 ? 1 : 0)), e.what());
   }
   buffer_.rethrow_read_error();  // a number may have ended where reading failed
+  // Reading stops soon after the limit; this says it exactly.
+  if (end_offset() - document_offset_ > limits_.max_record_bytes) buffer_.fail_too_long();
   try {
     return from_json(json);
   } catch (const DecodeError& e) {

@@ -8,7 +8,7 @@ RecordSource::RecordSource(InputStream& in, Format format, const Limits& limits)
   switch (format) {
     case Format::flux: flux_reader_.emplace(in, limits); break;
     case Format::crout: crout_reader_.emplace(in, limits); break;
-    case Format::json: json_reader_.emplace(in); break;
+    case Format::json: json_reader_.emplace(in, limits); break;
   }
 }
 

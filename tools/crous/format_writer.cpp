@@ -11,23 +11,23 @@ void FormatWriter::write(json::RecordSource& source) {
   const CroutStyle style = pretty_ ? CroutStyle::pretty : CroutStyle::compact;
   try {
     if (format_ == json::Format::crout && source.format() == json::Format::flux) {
-      flux_to_crout(source.flux(), out_.stream(), style);
+      flux_to_crout(source.flux(), out_.stream(), style, source.limits());
       out_.write("\n");
       return;
     }
     if (format_ == json::Format::flux && source.format() == json::Format::crout) {
       scratch_.clear();
-      crout_to_flux(source.crout(), scratch_);
+      crout_to_flux(source.crout(), scratch_, source.limits());
       out_.stream().write(scratch_);
       return;
     }
   } catch (const DecodeError& e) {
     source.rethrow_in_record(e);
   }
-  write_value(source.value());
+  write(source.value());
 }
 
-void FormatWriter::write_value(const Value& value) {
+void FormatWriter::write(const Value& value) {
   switch (format_) {
     case json::Format::flux:
       scratch_.clear();

@@ -13,10 +13,10 @@ class FormatWriter {
 
   // The current record of `source`. Text formats end each record with '\n'.
   void write(json::RecordSource& source);
+  // One value as a record of its own (an item, with --items).
+  void write(const Value& value);
 
  private:
-  void write_value(const Value& value);
-
   Output& out_;
   json::Format format_;
   bool pretty_;

@@ -1,7 +1,8 @@
 #pragma once
 // Reads a stream of JSON values separated by whitespace (JSON Lines, or
 // pretty-printed documents one after another), one at a time, mapped to
-// Crous values. Memory is bounded by the largest value.
+// Crous values. Memory is bounded by the largest value, which may take
+// Limits::max_record_bytes of text.
 #include <cstdint>
 #include <exception>
 #include <istream>
@@ -9,6 +10,8 @@
 #include <streambuf>
 #include <vector>
 
+#include "crous/error.hpp"
+#include "crous/limits.hpp"
 #include "crous/stream.hpp"
 #include "crous/value.hpp"
 
@@ -16,10 +19,11 @@ namespace crous::json {
 
 class JsonReader {
  public:
-  explicit JsonReader(InputStream& in);
+  explicit JsonReader(InputStream& in, const Limits& limits = {});
 
-  // Throws DecodeError(syntax) with the stream offset for malformed JSON,
-  // and whatever the InputStream throws (I/O, a bad compressed block).
+  // Throws DecodeError with the stream offset: syntax for malformed JSON,
+  // limit_exceeded for a value longer than the limit; and whatever the
+  // InputStream throws (I/O, a bad compressed block).
   std::optional<Value> next();
   std::uint64_t document_offset() const noexcept { return document_offset_; }
   // Where reading stopped after the last value.
@@ -31,6 +35,14 @@ class JsonReader {
    public:
     explicit Buffer(InputStream& in) : in_(in), data_(64 * 1024) {}
     std::uint64_t position() const noexcept { return consumed_ + static_cast<std::uint64_t>(gptr() - eback()); }
+    // A value starts here: reading past start + max_bytes fails (limit_exceeded).
+    void start_value(std::uint64_t start, std::size_t max_bytes) noexcept {
+      value_start_ = start;
+      max_value_bytes_ = max_bytes;
+    }
+    // Between values, whitespace of any length.
+    void end_value() noexcept { max_value_bytes_.reset(); }
+    [[noreturn]] void fail_too_long() const { throw too_long(); }
     // std::istream catches what underflow() throws and reports a mere end
     // of file, so a read error is kept here and rethrown by the reader.
     void rethrow_read_error() const {
@@ -41,14 +53,19 @@ class JsonReader {
     int_type underflow() override;
 
    private:
+    DecodeError too_long() const;
+
     InputStream& in_;
     std::vector<char> data_;
     std::uint64_t consumed_ = 0;  // bytes before the current window
     std::exception_ptr error_;     // the read failed: the stream ends here
+    std::uint64_t value_start_ = 0;
+    std::optional<std::size_t> max_value_bytes_;
   };
 
   Buffer buffer_;
   std::istream stream_;
+  Limits limits_;
   std::uint64_t document_offset_ = 0;
 };
 

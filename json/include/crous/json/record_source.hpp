@@ -23,7 +23,9 @@ class RecordSource {
   bool next();
 
   Format format() const noexcept { return format_; }
-  std::uint64_t index() const noexcept { return index_; }  // 0-based
+  // The limits records are read with, for whoever decodes or converts them.
+  const Limits& limits() const noexcept { return limits_; }
+  std::uint64_t record_index() const noexcept { return index_; }  // 0-based
   std::uint64_t offset() const noexcept { return offset_; }
   std::uint64_t size() const noexcept { return size_; }
   // FLUX input only: the record's bytes (valid until next()).
