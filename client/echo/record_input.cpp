@@ -9,7 +9,7 @@
 #include "crous/error.hpp"
 #include "crous/flux.hpp"
 #include "crous/json/format.hpp"
-#include "crous/json/mapping.hpp"  // the JSON mapping the crous CLI uses
+#include "crous/json/json_reader.hpp"  // the JSON mapping the crous CLI uses
 #include "crous/json/peekable_input.hpp"
 #include "crous/json/record_source.hpp"
 #include "crous/stream.hpp"
@@ -25,11 +25,19 @@ std::string_view skip_space(std::string_view text) {
   return start == std::string_view::npos ? std::string_view{} : text.substr(start);
 }
 
-// The record when `text` is one JSON value, else nullopt.
+// The record when `text` is one JSON value, else nullopt. JSON that the
+// mapping refuses (an integer beyond 64 bits, a bad marker) is an error.
 std::optional<Value> try_parse_json(std::string_view text) {
-  const auto parsed = json::Json::parse(text.begin(), text.end(), nullptr, false);
-  if (parsed.is_discarded()) return std::nullopt;
-  return json::from_json(parsed);
+  MemoryInputStream in(as_bytes(text));
+  json::JsonReader reader(in);
+  try {
+    auto record = reader.next();
+    if (!record || reader.next()) return std::nullopt;  // none, or more than one
+    return record;
+  } catch (const DecodeError& e) {
+    if (e.code() == ErrorCode::syntax) return std::nullopt;
+    throw;
+  }
 }
 
 std::vector<Value> read_named(const std::string& name, InputStream& in) {

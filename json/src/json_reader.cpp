@@ -4,6 +4,7 @@
 
 #include "crous/error.hpp"
 #include "crous/json/mapping.hpp"
+#include "json_builder.hpp"
 
 namespace crous::json {
 
@@ -43,20 +44,32 @@ std::optional<Value> JsonReader::next() {
   document_offset_ = buffer_.position();
   buffer_.start_value(document_offset_, limits_.max_record_bytes);
   Json json;
+  // A Crous level takes at most two JSON levels ({"$tuple": [...]}), and a
+  // marker at a leaf one more: deeper JSON cannot be within max_depth.
+  JsonBuilder builder(json, 2 * std::size_t{limits_.max_depth} + 1);
+  bool parsed = false;
   try {
-    stream_ >> json;  // reads one value and stops, leaving the rest
-  } catch (const Json::parse_error& e) {
-    buffer_.rethrow_read_error();  // the value was cut by the error, not malformed
-    throw DecodeError(ErrorCode::syntax, static_cast<std::size_t>(document_offset_ + e.byte - (e.byte > 0 ? 1 : 0)), e.what());
+    // Not strict: reads one value and stops, leaving the rest.
+    parsed = Json::sax_parse(stream_, &builder, Json::input_format_t::json, false);
+  } catch (const DecodeError& e) {  // refused by the builder: about the value as a whole
+    buffer_.rethrow_read_error();
+    throw in_value(e);
   }
-  buffer_.rethrow_read_error();  // a number may have ended where reading failed
+  // Before the parser's own complaint: a value cut by a read error is not
+  // malformed, and a number may have ended where reading failed.
+  buffer_.rethrow_read_error();
+  if (!parsed) throw in_value(*builder.failure());
   // Reading stops soon after the limit; this says it exactly.
   if (end_offset() - document_offset_ > limits_.max_record_bytes) buffer_.fail_too_long();
   try {
-    return from_json(json);
+    return from_json(json, limits_);
   } catch (const DecodeError& e) {
-    throw DecodeError(e.code(), static_cast<std::size_t>(document_offset_), e.message());
+    throw in_value(e);
   }
+}
+
+DecodeError JsonReader::in_value(const DecodeError& error) const {
+  return DecodeError(error.code(), static_cast<std::size_t>(document_offset_ + error.offset()), error.message());
 }
 
 }  // namespace crous::json

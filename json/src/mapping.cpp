@@ -43,40 +43,80 @@ Json dict_to_json(const Dict& dict) {
   return object;
 }
 
-Value dict_from_json(const Json& object) {
-  Dict dict;
-  for (const auto& [key, item] : object.items()) dict.insert_or_assign(key, from_json(item));
-  return dict;
-}
+// JSON back to a Value, nesting counted as the FLUX decoder counts it: each
+// list, tuple, dict and tagged value is one level (the root container is
+// level 1), whatever marker objects JSON needs around it.
+class ValueReader {
+ public:
+  explicit ValueReader(unsigned max_depth) noexcept : max_depth_(max_depth) {}
 
-template <class Sequence>
-Sequence sequence_from_json(const Json& array) {
-  Sequence out;
-  out.reserve(array.size());
-  for (const auto& item : array) out.push_back(from_json(item));
-  return out;
-}
-
-Value marker_from_json(const Json& object) {
-  const std::string& key = object.begin().key();
-  const Json& inner = object.begin().value();
-  if (key == "$bytes" && inner.is_string()) {
-    if (auto bytes = base64_decode(inner.get_ref<const std::string&>())) return std::move(*bytes);
-    invalid("$bytes does not hold valid padded base64");
+  // `depth`: the level of the container `json` is in (0 for the root).
+  Value value(const Json& json, unsigned depth) {
+    switch (json.type()) {
+      case Json::value_t::null: return nullptr;
+      case Json::value_t::boolean: return json.get<bool>();
+      case Json::value_t::number_integer: return json.get<std::int64_t>();
+      case Json::value_t::number_unsigned: {
+        const auto n = json.get<std::uint64_t>();
+        if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) invalid("integer " + std::to_string(n) + " does not fit in 64 signed bits");
+        return static_cast<std::int64_t>(n);
+      }
+      case Json::value_t::number_float: return json.get<double>();
+      case Json::value_t::string: return json.get_ref<const std::string&>();
+      case Json::value_t::array: return sequence<List>(json, depth);
+      case Json::value_t::object:
+        if (json.size() == 2 && json.contains("$tag") && json.contains("value")) return tagged(json, depth);
+        if (json.size() == 1 && looks_like_marker(json)) return marker(json, depth);
+        return dict(json, depth);
+      default: invalid("JSON binary values are not supported");
+    }
   }
-  if (key == "$tuple" && inner.is_array()) return sequence_from_json<Tuple>(inner);
-  if (key == "$float" && inner.is_string()) return special_float(inner.get_ref<const std::string&>());
-  if (key == "$dict" && inner.is_object()) return dict_from_json(inner);
-  invalid("malformed " + key + " marker");
-}
 
-Value tagged_from_json(const Json& object) {
-  const Json& tag = object.at("$tag");
-  if (!tag.is_number_unsigned() || tag.get<std::uint64_t>() > std::numeric_limits<std::uint32_t>::max()) {
-    invalid("$tag must be an integer from 0 to 4294967295");
+ private:
+  unsigned nested(unsigned depth) const {
+    if (depth + 1 > max_depth_) throw DecodeError(ErrorCode::depth_exceeded, 0, "nesting deeper than the limit of " + std::to_string(max_depth_));
+    return depth + 1;
   }
-  return Tagged(tag.get<std::uint32_t>(), from_json(object.at("value")));
-}
+
+  Value dict(const Json& object, unsigned depth) {
+    const unsigned level = nested(depth);
+    Dict dict;
+    for (const auto& [key, item] : object.items()) dict.insert_or_assign(key, value(item, level));
+    return dict;
+  }
+
+  template <class Sequence>
+  Sequence sequence(const Json& array, unsigned depth) {
+    const unsigned level = nested(depth);
+    Sequence out;
+    out.reserve(array.size());
+    for (const auto& item : array) out.push_back(value(item, level));
+    return out;
+  }
+
+  Value marker(const Json& object, unsigned depth) {
+    const std::string& key = object.begin().key();
+    const Json& inner = object.begin().value();
+    if (key == "$bytes" && inner.is_string()) {
+      if (auto bytes = base64_decode(inner.get_ref<const std::string&>())) return std::move(*bytes);
+      invalid("$bytes does not hold valid padded base64");
+    }
+    if (key == "$tuple" && inner.is_array()) return sequence<Tuple>(inner, depth);
+    if (key == "$float" && inner.is_string()) return special_float(inner.get_ref<const std::string&>());
+    if (key == "$dict" && inner.is_object()) return dict(inner, depth);
+    invalid("malformed " + key + " marker");
+  }
+
+  Value tagged(const Json& object, unsigned depth) {
+    const Json& tag = object.at("$tag");
+    if (!tag.is_number_unsigned() || tag.get<std::uint64_t>() > std::numeric_limits<std::uint32_t>::max()) {
+      invalid("$tag must be an integer from 0 to 4294967295");
+    }
+    return Tagged(tag.get<std::uint32_t>(), value(object.at("value"), nested(depth)));
+  }
+
+  unsigned max_depth_;
+};
 
 }  // namespace
 
@@ -108,25 +148,6 @@ Json to_json(const Value& value) {
   return nullptr;
 }
 
-Value from_json(const Json& json) {
-  switch (json.type()) {
-    case Json::value_t::null: return nullptr;
-    case Json::value_t::boolean: return json.get<bool>();
-    case Json::value_t::number_integer: return json.get<std::int64_t>();
-    case Json::value_t::number_unsigned: {
-      const auto n = json.get<std::uint64_t>();
-      if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) invalid("integer " + std::to_string(n) + " does not fit in 64 signed bits");
-      return static_cast<std::int64_t>(n);
-    }
-    case Json::value_t::number_float: return json.get<double>();
-    case Json::value_t::string: return json.get_ref<const std::string&>();
-    case Json::value_t::array: return sequence_from_json<List>(json);
-    case Json::value_t::object:
-      if (json.size() == 2 && json.contains("$tag") && json.contains("value")) return tagged_from_json(json);
-      if (json.size() == 1 && looks_like_marker(json)) return marker_from_json(json);
-      return dict_from_json(json);
-    default: invalid("JSON binary values are not supported");
-  }
-}
+Value from_json(const Json& json, const Limits& limits) { return ValueReader(limits.max_depth).value(json, 0); }
 
 }  // namespace crous::json

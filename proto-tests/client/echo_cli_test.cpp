@@ -139,6 +139,10 @@ TEST(CrousEcho, DistinctExitStatusForConnectionAndInputFailures) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("not JSON, and not CROUT"), std::string::npos) << bad.err;
 
+  const auto out_of_range = echo(nobody, {"[18446744073709551616]"});
+  EXPECT_EQ(out_of_range.exit_code, 2);
+  EXPECT_NE(out_of_range.err.find("integer 18446744073709551616 does not fit in 64 signed bits"), std::string::npos) << out_of_range.err;
+
   const auto usage = echo(nobody, {"--count", "0", "{}"});
   EXPECT_EQ(usage.exit_code, 2);
 }

@@ -21,15 +21,21 @@ class JsonReader {
  public:
   explicit JsonReader(InputStream& in, const Limits& limits = {});
 
-  // Throws DecodeError with the stream offset: syntax for malformed JSON,
-  // limit_exceeded for a value longer than the limit; and whatever the
-  // InputStream throws (I/O, a bad compressed block).
+  // Throws DecodeError with the stream offset: syntax for malformed JSON;
+  // limit_exceeded for a value longer than the limit; invalid_value for an
+  // integer beyond 64 signed bits, a number beyond a double (1e400) or what
+  // the mapping refuses; depth_exceeded for nesting beyond the limit. And
+  // whatever the InputStream throws (I/O, a bad compressed block).
   std::optional<Value> next();
   std::uint64_t document_offset() const noexcept { return document_offset_; }
   // Where reading stopped after the last value.
   std::uint64_t end_offset() const noexcept { return buffer_.position(); }
 
  private:
+  // `error`, whose offset counts from the start of the current value, with
+  // the offset counted from the start of the stream.
+  DecodeError in_value(const DecodeError& error) const;
+
   // Presents an InputStream as a std::streambuf for nlohmann's istream reader.
   class Buffer final : public std::streambuf {
    public:
