@@ -62,10 +62,8 @@ Number parse_number(std::string_view flag, std::string_view text, Number min) {
   return value;
 }
 
-OutputFormat parse_format(std::string_view text) {
-  if (text == "crout") return OutputFormat::crout;
-  if (text == "json") return OutputFormat::json;
-  if (text == "flux") return OutputFormat::flux;
+json::Format parse_output_format(std::string_view text) {
+  if (const auto format = json::parse_format(text)) return *format;
   throw UsageError("--format: expected crout, json or flux, got '" + std::string(text) + "'");
 }
 
@@ -145,7 +143,7 @@ std::optional<EchoOptions> parse_echo_args(int argc, char** argv) {
     } else if (arg == "--op") {
       options.op = std::string(value());
     } else if (arg == "--format") {
-      options.format = parse_format(value());
+      options.format = parse_output_format(value());
     } else if (arg == "--timeout") {
       options.timeout = std::chrono::milliseconds(parse_number<long>(arg, value(), 1));
     } else if (arg == "--quiet" || arg == "-q") {

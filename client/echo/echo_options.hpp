@@ -8,16 +8,15 @@
 #include <vector>
 
 #include "crous/client/options.hpp"
+#include "crous/json/format.hpp"
 
 namespace crous::echo {
-
-enum class OutputFormat { crout, json, flux };
 
 struct EchoOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 7878;
   std::optional<std::string> op;     // sets the "op" field of dict records
-  OutputFormat format = OutputFormat::crout;
+  json::Format format = json::Format::crout;  // of the responses printed
   std::chrono::milliseconds timeout{5000};
   bool quiet = false;                // no output; the exit code tells
   std::optional<std::size_t> count;  // benchmark: repeat the record N times

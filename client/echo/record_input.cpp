@@ -1,16 +1,18 @@
 #include "record_input.hpp"
 
 #include <fstream>
-#include <optional>
 #include <iterator>
+#include <optional>
+#include <system_error>
 
 #include "crous/crout.hpp"
 #include "crous/error.hpp"
 #include "crous/flux.hpp"
-#include "crous/record_stream.hpp"
+#include "crous/json/format.hpp"
+#include "crous/json/json_reader.hpp"  // the JSON mapping the crous CLI uses
+#include "crous/json/peekable_input.hpp"
+#include "crous/json/record_source.hpp"
 #include "crous/stream.hpp"
-#include "json_mapping.hpp"  // tools/json: the JSON mapping the crous CLI uses
-#include "json_reader.hpp"
 
 namespace crous::echo {
 
@@ -23,55 +25,36 @@ std::string_view skip_space(std::string_view text) {
   return start == std::string_view::npos ? std::string_view{} : text.substr(start);
 }
 
-bool is_binary_record(std::string_view data) { return data.starts_with("FLUX") || data.starts_with("CROU\x02"); }
-
-std::vector<Value> read_flux_stream(std::string_view data) {
-  MemoryInputStream in(as_bytes(data));
-  RecordReader reader(in);
-  std::vector<Value> records;
-  while (auto record = reader.next()) records.push_back(std::move(*record));
-  return records;
-}
-
-// CROUT goes through crout_to_flux + decode_flux rather than the value
-// builder: one conversion path for every input format.
-std::vector<Value> read_crout_stream(std::string_view data) {
-  MemoryInputStream in(as_bytes(data));
-  CroutReader reader(in);
-  std::vector<Value> records;
-  for (Bytes flux; reader.next_flux(flux); flux.clear()) records.push_back(decode_flux(flux));
-  return records;
-}
-
-std::vector<Value> read_json_records(std::string_view data) {
-  MemoryInputStream in(as_bytes(data));
-  cli::JsonReader reader(in);
-  std::vector<Value> records;
-  while (auto record = reader.next()) records.push_back(std::move(*record));
-  return records;
-}
-
-// The record when `text` is one JSON value, else nullopt.
+// The record when `text` is one JSON value, else nullopt. JSON that the
+// mapping refuses (an integer beyond 64 bits, a bad marker) is an error.
 std::optional<Value> try_parse_json(std::string_view text) {
-  const auto parsed = cli::Json::parse(text.begin(), text.end(), nullptr, false);
-  if (parsed.is_discarded()) return std::nullopt;
-  return cli::from_json(parsed);
-}
-
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot open " + path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::vector<Value> parse_named(const std::string& name, std::string_view data) {
+  MemoryInputStream in(as_bytes(text));
+  json::JsonReader reader(in);
   try {
-    return parse_records(data);
-  } catch (const InputError& e) {
-    throw InputError(name + ": " + e.what());
+    auto record = reader.next();
+    if (!record || reader.next()) return std::nullopt;  // none, or more than one
+    return record;
+  } catch (const DecodeError& e) {
+    if (e.code() == ErrorCode::syntax) return std::nullopt;
+    throw;
+  }
+}
+
+std::vector<Value> read_named(const std::string& name, InputStream& in) {
+  try {
+    return read_records(in);
   } catch (const DecodeError& e) {
     throw InputError(name + ": " + e.what());
+  } catch (const std::system_error& e) {
+    throw InputError(name + ": cannot read: " + e.what());
   }
+}
+
+std::vector<Value> read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw InputError("cannot open " + path);
+  IstreamInputStream in(file);
+  return read_named(path, in);
 }
 
 Value with_op(Value record, const std::string& op) {
@@ -93,10 +76,13 @@ Value parse_record_text(std::string_view text) {
   }
 }
 
-std::vector<Value> parse_records(std::string_view data) {
-  if (is_binary_record(data)) return read_flux_stream(data);
-  if (skip_space(data).starts_with(crout_magic)) return read_crout_stream(data);
-  return read_json_records(data);
+std::vector<Value> read_records(InputStream& stream) {
+  json::PeekableInput in(stream);
+  // What has no header of ours is read as JSON (crous-echo needs no --from).
+  json::RecordSource source(in, json::detect_format(in).value_or(json::Format::json));
+  std::vector<Value> records;
+  while (source.next()) records.push_back(source.value());
+  return records;
 }
 
 std::vector<Value> load_records(const EchoOptions& options, std::istream& in) {
@@ -106,13 +92,13 @@ std::vector<Value> load_records(const EchoOptions& options, std::istream& in) {
     return records;
   }
   if (options.records.empty()) {
-    const std::string data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    records = parse_named("stdin", data);
+    IstreamInputStream stdin_stream(in);
+    records = read_named("stdin", stdin_stream);
   }
   for (std::size_t i = 0; i < options.records.size(); ++i) {
     const std::string& arg = options.records[i];
     if (arg.starts_with("@")) {
-      auto from_file = parse_named(arg.substr(1), read_whole_file(arg.substr(1)));
+      auto from_file = read_file(arg.substr(1));
       std::move(from_file.begin(), from_file.end(), std::back_inserter(records));
       continue;
     }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "crous/stream.hpp"
 #include "crous/value.hpp"
 #include "echo_options.hpp"
 
@@ -25,9 +26,10 @@ std::vector<Value> load_records(const EchoOptions& options, std::istream& in);
 // CROUT (the "CROUT1" header line may be left out).
 Value parse_record_text(std::string_view text);
 
-// Every record in a file or stream, by its first bytes: FLUX (or legacy
-// CROU) records back to back; CROUT documents (each starting "CROUT1"); or
-// JSON values separated by whitespace (JSON Lines included).
-std::vector<Value> parse_records(std::string_view data);
+// Every record in a file or stream, in the format its first bytes say
+// (json::detect_format): FLUX (or legacy CROU) records back to back; CROUT
+// documents (each starting "CROUT1"); else JSON values separated by
+// whitespace (JSON Lines included). Throws DecodeError for a bad record.
+std::vector<Value> read_records(InputStream& in);
 
 }  // namespace crous::echo

@@ -14,20 +14,35 @@ using namespace detail;
 
 LazyReader::LazyReader(InputStream& in, const Limits& limits)
     : in_(in), buffer_(limits, RecordScanner::Mode::bare_value) {
+  begin_record();
+}
+
+bool LazyReader::next_record() {
+  if (read_ != declared_) throw UsageError("LazyReader::next_record() with items of the record left");
+  if (buffer_.empty() && !buffer_.fill(in_)) return false;
+  begin_record();
+  return true;
+}
+
+void LazyReader::begin_record() {
+  record_offset_ = offset();
+  declared_ = read_ = 0;
+  in_header_ = true;
   std::uint8_t header[flux_header_size];
   for (std::uint8_t& b : header) b = byte();
   if (std::memcmp(header, flux_magic, 4) != 0 || header[4] != flux_version)
-    throw DecodeError(ErrorCode::bad_header, 0, "lazy reading needs a FLUX v1 record");
+    throw DecodeError(ErrorCode::bad_header, record_offset_, "lazy reading needs a FLUX v1 record");
   const std::uint8_t tag = byte();
   switch (tag) {
     case flux_tag::list: kind_ = Kind::list; break;
     case flux_tag::tuple: kind_ = Kind::tuple; break;
     case flux_tag::dict: kind_ = Kind::dict; break;
     default:
-      throw DecodeError(ErrorCode::invalid_value, flux_header_size,
+      throw DecodeError(ErrorCode::invalid_value, record_offset_ + flux_header_size,
                         "lazy reading needs a list, tuple or dict at the top of the record");
   }
   declared_ = varint();
+  in_header_ = false;
 }
 
 void LazyReader::fill() {
@@ -35,6 +50,9 @@ void LazyReader::fill() {
 }
 
 void LazyReader::truncated() const {
+  if (in_header_)
+    throw DecodeError(ErrorCode::truncated, buffer_.end_offset(),
+                      "stream ends inside the header of the record that starts at byte " + std::to_string(record_offset_));
   throw DecodeError(ErrorCode::truncated, buffer_.end_offset(),
                     "stream ends after " + std::to_string(read_) + " of " + std::to_string(declared_) + " items");
 }

@@ -63,6 +63,25 @@ TEST(CliConvert, MultiRecordStreamsConvertRecordByRecord) {
   EXPECT_EQ(flux.out, test::read_text(stream / "six-records.flux"));
 }
 
+// Detection looks past whitespace for a CROUT header (FLUX must start at
+// byte 0); whitespace alone is a text stream without documents.
+TEST(CliConvert, CroutIsDetectedAfterWhitespace) {
+  const fs::path dir = test::temp_dir("cli-detect-space");
+  const std::string spaced = "\n \t\r\n// a comment\nCROUT1\ni7\n";
+  test::write_file(dir / "spaced.crout", Bytes(spaced.begin(), spaced.end()));
+  const auto result = run_crous({"convert", "--to", "json", "spaced.crout"}, dir);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "7\n");
+  test::write_file(dir / "blank", Bytes{'\n', ' ', '\n'});
+  const auto blank = run_crous({"validate", "blank"}, dir);
+  EXPECT_EQ(blank.exit_code, 0) << blank.err;
+  EXPECT_EQ(blank.out, "blank: 0 records, all valid (crout)\n");
+  test::write_file(dir / "spaced.flux", Bytes{' ', 'F', 'L', 'U', 'X', 1, 0, 3, 2});
+  const auto flux = run_crous({"convert", "--to", "json", "spaced.flux"}, dir);
+  EXPECT_EQ(flux.exit_code, 1);
+  EXPECT_NE(flux.err.find("not FLUX, CROU or CROUT data"), std::string::npos) << flux.err;
+}
+
 // A generated stream, piped stdin -> crous -> crous -> stdout, both ways.
 TEST(CliConvert, GeneratedStreamSurvivesAPipelineRoundTrip) {
   const fs::path dir = test::temp_dir("cli-pipe");

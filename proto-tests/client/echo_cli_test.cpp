@@ -19,6 +19,14 @@ ChildResult echo(unsigned short port, std::vector<std::string> args, const std::
   return run_program(bin_dir() / "crous-echo", args, input);
 }
 
+// "@FILE". Built with += : g++ 12 warns (-Wrestrict, a false positive) about
+// "@" + path.string().
+std::string at_file(const std::filesystem::path& path) {
+  std::string arg = "@";
+  arg += path.string();
+  return arg;
+}
+
 TEST(CrousEcho, CroutRecordComesBackAsPrettyCrout) {
   TestServer server;
   const auto result = echo(server.port(), {"{s4:name:s5:Alice}"});
@@ -53,14 +61,35 @@ TEST(CrousEcho, RecordsFromStdinAndFromFilesInEveryFormat) {
   write_file(dir / "records.flux", flux);
   std::ofstream(dir / "records.crout") << "CROUT1\ni3\nCROUT1\n[i4]\n";
   std::ofstream(dir / "records.jsonl") << "5\n{\"six\": 6}\n";
-  const auto result = echo(server.port(), {"--format", "json", "@" + (dir / "records.flux").string(),
-                                            "@" + (dir / "records.crout").string(), "@" + (dir / "records.jsonl").string()});
+  const auto result = echo(server.port(), {"--format", "json", at_file(dir / "records.flux"),
+                                            at_file(dir / "records.crout"), at_file(dir / "records.jsonl")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "1\n\"two\"\n3\n[4]\n5\n{\"six\":6}\n");
 
   const auto from_stdin = echo(server.port(), {"--format", "json"}, "[1, 2]\n\"x\"\n");
   ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
   EXPECT_EQ(from_stdin.out, "[1,2]\n\"x\"\n");
+}
+
+// Files and stdin are told apart as the crous CLI tells them
+// (crous::json::detect_format): CROUT after whitespace or a comment, and a
+// bad record is named with its input and offset.
+TEST(CrousEcho, InputsAreDetectedAndReadAsTheCliReadsThem) {
+  TestServer server;
+  const auto crout = echo(server.port(), {"--format", "json"}, "\n  // two documents\nCROUT1\ni7\nCROUT1\ns1:x\n");
+  ASSERT_EQ(crout.exit_code, 0) << crout.err;
+  EXPECT_EQ(crout.out, "7\n\"x\"\n");
+
+  const auto dir = temp_dir("echo-bad-files");
+  Bytes cut = encode_flux(Value(List{1, 2, 3}));
+  cut.pop_back();
+  write_file(dir / "cut.flux", cut);
+  const auto truncated = echo(server.port(), {at_file(dir / "cut.flux")});
+  EXPECT_EQ(truncated.exit_code, 2);
+  EXPECT_NE(truncated.err.find("cut.flux: truncated at byte " + std::to_string(cut.size())), std::string::npos) << truncated.err;
+  const auto missing = echo(server.port(), {at_file(dir / "missing.flux")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("cannot open"), std::string::npos) << missing.err;
 }
 
 TEST(CrousEcho, OpPingIsTheHealthCheck) {
@@ -109,6 +138,10 @@ TEST(CrousEcho, DistinctExitStatusForConnectionAndInputFailures) {
   const auto bad = echo(nobody, {"{s4:name"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("not JSON, and not CROUT"), std::string::npos) << bad.err;
+
+  const auto out_of_range = echo(nobody, {"[18446744073709551616]"});
+  EXPECT_EQ(out_of_range.exit_code, 2);
+  EXPECT_NE(out_of_range.err.find("integer 18446744073709551616 does not fit in 64 signed bits"), std::string::npos) << out_of_range.err;
 
   const auto usage = echo(nobody, {"--count", "0", "{}"});
   EXPECT_EQ(usage.exit_code, 2);

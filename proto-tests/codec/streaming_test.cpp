@@ -142,6 +142,66 @@ TEST(LazyReader, InvalidUtf8InALongKeyIsReportedWhereTheDecoderReportsIt) {
   }
 }
 
+// Records back to back, each read item by item; offsets count from the
+// start of the stream.
+TEST(LazyReader, ReadsAStreamOfRecords) {
+  Bytes data = encode_flux(Value(List{1, "two"}));
+  const std::size_t second = data.size();
+  encode_flux(Value(Dict{{"k", Tuple{3}}}), data);
+  const std::size_t third = data.size();
+  encode_flux(Value(Tuple{}), data);
+  MemoryInputStream in(data);
+  LazyReader reader(in);
+  EXPECT_EQ(reader.record_offset(), 0u);
+  EXPECT_EQ(*reader.next(), Value(1));
+  EXPECT_THROW(reader.next_record(), UsageError) << "an item is left";
+  EXPECT_EQ(*reader.next(), Value("two"));
+  EXPECT_FALSE(reader.next());
+  ASSERT_TRUE(reader.next_record());
+  EXPECT_EQ(reader.record_offset(), second);
+  EXPECT_EQ(reader.kind(), Kind::dict);
+  EXPECT_EQ(reader.declared_size(), 1u);
+  const auto entry = reader.next_entry();
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->first, "k");
+  EXPECT_EQ(entry->second, Value(Tuple{3}));
+  EXPECT_FALSE(reader.next_entry());
+  ASSERT_TRUE(reader.next_record());
+  EXPECT_EQ(reader.record_offset(), third);
+  EXPECT_EQ(reader.kind(), Kind::tuple);
+  EXPECT_FALSE(reader.next());
+  EXPECT_EQ(reader.offset(), data.size());
+  EXPECT_FALSE(reader.next_record());
+
+  // A second record that is no container, or is cut in its header: the
+  // errors point into the stream, not into the record.
+  Bytes scalar_after = encode_flux(Value(List{}));
+  const std::size_t scalar_at = scalar_after.size();
+  encode_flux(Value(5), scalar_after);
+  MemoryInputStream scalar_in(scalar_after);
+  LazyReader scalar(scalar_in);
+  try {
+    scalar.next_record();
+    FAIL() << "a scalar record was read lazily";
+  } catch (const DecodeError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_value);
+    EXPECT_EQ(e.offset(), scalar_at + 6);
+  }
+  Bytes cut = encode_flux(Value(List{}));
+  const std::size_t cut_at = cut.size();
+  cut.insert(cut.end(), {'F', 'L', 'U'});
+  MemoryInputStream cut_in(cut);
+  LazyReader cut_reader(cut_in);
+  try {
+    cut_reader.next_record();
+    FAIL() << "a cut header was read";
+  } catch (const DecodeError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::truncated);
+    EXPECT_EQ(e.offset(), cut.size());
+    EXPECT_EQ(e.message(), "stream ends inside the header of the record that starts at byte " + std::to_string(cut_at));
+  }
+}
+
 TEST(LazyReader, DictEntriesAndErrors) {
   Bytes data = encode_flux(Value(Dict{{"a", 1}, {"b", List{2, 3}}}));
   MemoryInputStream in(data);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 #include "cli_error.hpp"
@@ -10,11 +11,12 @@ namespace crous::cli {
 
 namespace {
 
-constexpr OptionSpec input_specs[] = {{"--from", true}, {"--decompress", true}, {"--lz4-page", true}, {"--lz4-width", true}};
+constexpr OptionSpec input_specs[] = {{"--from", true},      {"--decompress", true},       {"--lz4-page", true},
+                                      {"--lz4-width", true}, {"--max-record-bytes", true}, {"--items", false}};
 constexpr OptionSpec output_specs[] = {{"--compress", true}};
 
-// "65536", "64K" or "4M" (binary units, as page sizes go).
-std::size_t parse_page_size(const std::string& text) {
+// "65536", "64K", "4M" or "1G" (binary units, as page and buffer sizes go).
+std::size_t parse_size(const std::string& option, const std::string& text) {
   std::size_t used = 0;
   unsigned long long n = 0;
   try {
@@ -23,9 +25,10 @@ std::size_t parse_page_size(const std::string& text) {
     used = 0;
   }
   const std::string unit = used == 0 ? "" : text.substr(used);
-  if (used == 0 || text[0] == '-' || !(unit.empty() || unit == "K" || unit == "M"))
-    usage_error("--lz4-page needs a size in bytes (65536, 64K, 4M), got '" + text + "'");
-  return static_cast<std::size_t>(n) << (unit == "K" ? 10 : unit == "M" ? 20 : 0);
+  const int shift = unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : 0;
+  if (used == 0 || text[0] == '-' || !(unit.empty() || shift != 0) || n > (std::numeric_limits<std::size_t>::max() >> shift))
+    usage_error(option + " needs a size in bytes (65536, 64K, 4M), got '" + text + "'");
+  return static_cast<std::size_t>(n) << shift;
 }
 
 void expect_lz4(const std::string& option, const std::string& value) {
@@ -34,7 +37,7 @@ void expect_lz4(const std::string& option, const std::string& value) {
 
 Lz4Format lz4_format(const Args& args) {
   Lz4Format format;
-  if (const auto page = args.value("--lz4-page")) format.page_size = parse_page_size(*page);
+  if (const auto page = args.value("--lz4-page")) format.page_size = parse_size("--lz4-page", *page);
   if (const auto width = args.value("--lz4-width")) {
     if (*width != "1" && *width != "2" && *width != "4") usage_error("--lz4-width must be 1, 2 or 4, got '" + *width + "'");
     format.size_bytes = static_cast<unsigned>(std::stoul(*width));
@@ -81,6 +84,11 @@ InputOptions input_options(const Args& args) {
   Lz4Format checked = options.lz4;
   if (!options.lz4_width_given) checked.size_bytes = 4;
   check(checked);
+  if (const auto max = args.value("--max-record-bytes")) {
+    options.limits.max_record_bytes = parse_size("--max-record-bytes", *max);
+    if (options.limits.max_record_bytes == 0) usage_error("--max-record-bytes must be at least 1");
+  }
+  options.items = args.flag("--items");
   return options;
 }
 

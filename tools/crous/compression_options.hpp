@@ -1,12 +1,13 @@
 #pragma once
-// The options that say how INPUT is read (format, LZ4 decompression) and
-// whether OUTPUT is LZ4-compressed, shared by the commands (docs/cli.md,
-// "Compressed streams").
+// The options that say how INPUT is read (format, LZ4 decompression, record
+// limit, records or their items) and whether OUTPUT is LZ4-compressed,
+// shared by the commands (docs/cli.md, "Compressed streams", "Huge records").
 #include <optional>
 #include <span>
 #include <string>
 
 #include "crous/cli/args.hpp"
+#include "crous/limits.hpp"
 #include "crous/lz4_stream.hpp"
 
 namespace crous::cli {
@@ -17,12 +18,14 @@ struct InputOptions {
   Lz4Format lz4;                    // --lz4-page, --lz4-width
   bool lz4_page_given = false;      // else 64 KiB, or for 1- and 2-byte sizes the largest page they allow
   bool lz4_width_given = false;     // else detection tries the widths 4, 2, 1
+  Limits limits;                    // --max-record-bytes, else the codec's 16 MiB
+  bool items = false;               // --items: each record's items, one at a time
 };
 
 // The largest page whose block bound a `size_bytes` prefix can say.
 std::size_t largest_lz4_page(unsigned size_bytes);
 
-// --from, --decompress, --lz4-page, --lz4-width.
+// --from, --decompress, --lz4-page, --lz4-width, --max-record-bytes, --items.
 std::span<const OptionSpec> input_option_specs() noexcept;
 // --compress, plus --lz4-page and --lz4-width when they are not there yet.
 std::span<const OptionSpec> output_option_specs() noexcept;

@@ -3,22 +3,22 @@
 // tree) path where one exists: FLUX -> CROUT and CROUT -> FLUX.
 #include "crous/crout.hpp"
 #include "output.hpp"
-#include "record_source.hpp"
+#include "crous/json/record_source.hpp"
 
 namespace crous::cli {
 
 class FormatWriter {
  public:
-  FormatWriter(Output& out, Format format, bool pretty);
+  FormatWriter(Output& out, json::Format format, bool pretty);
 
   // The current record of `source`. Text formats end each record with '\n'.
-  void write(RecordSource& source);
+  void write(json::RecordSource& source);
+  // One value as a record of its own (an item, with --items).
+  void write(const Value& value);
 
  private:
-  void write_value(const Value& value);
-
   Output& out_;
-  Format format_;
+  json::Format format_;
   bool pretty_;
   Bytes scratch_;
 };

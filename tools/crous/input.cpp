@@ -7,60 +7,29 @@
 
 namespace crous::cli {
 
-Format parse_format(std::string_view name) {
-  if (name == "flux") return Format::flux;
-  if (name == "crout") return Format::crout;
-  if (name == "json") return Format::json;
+json::Format format_option(std::string_view name) {
+  if (const auto format = json::parse_format(name)) return *format;
   usage_error("unknown format '" + std::string(name) + "' (expected flux, crout or json)");
 }
 
-std::string_view format_name(Format format) noexcept {
-  switch (format) {
-    case Format::flux: return "flux";
-    case Format::crout: return "crout";
-    case Format::json: return "json";
-  }
-  return "?";
-}
-
-namespace {
-
-constexpr std::size_t header_bytes = 6;  // "CROUT1"
-
-// FLUX/CROU or CROUT by the first bytes; a stream shorter than a header
-// counts as the format it starts like (its reader then says "truncated").
-std::optional<Format> format_of(std::string_view start) {
-  if (start.empty()) return Format::flux;
-  // "CROUT1" shares its first four bytes with the legacy "CROU" magic.
-  if (start == std::string_view("CROUT1").substr(0, start.size()) || start.starts_with("//")) return Format::crout;
-  if (std::string_view("FLUX").starts_with(start.substr(0, 4)) || std::string_view("CROU").starts_with(start.substr(0, 4))) return Format::flux;
-  return std::nullopt;
-}
-
-std::string_view text(std::span<const std::uint8_t> bytes) { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
-
-}  // namespace
-
 Input::Input(const std::string& path) : file_(path) {}
 
-std::optional<Format> Input::detect(PeekableInput& in) { return format_of(text(in.peek(header_bytes))); }
-
-Format Input::format(const InputOptions& options) {
+json::Format Input::format(const InputOptions& options) {
   if (options.decompress) {
     // The probe finds the prefix width when it was not given: told that the
     // input is compressed, any first block that decompresses will do (JSON
     // has no header to look for).
     const auto found = options.lz4_width_given ? std::nullopt : probe_lz4(options, false);
     decompress(found.value_or(options.lz4));
-  } else if (!options.from && !detect(raw_)) {
+  } else if (!options.from && !json::detect_format(raw_)) {
     // No header of ours: it may be compressed.
     if (const auto lz4 = probe_lz4(options, true)) decompress(*lz4);
   }
-  if (options.from) return parse_format(*options.from);
-  PeekableInput& records = decompressed_ ? *decompressed_ : raw_;
-  std::optional<Format> found;
+  if (options.from) return format_option(*options.from);
+  json::PeekableInput& records = decompressed_ ? *decompressed_ : raw_;
+  std::optional<json::Format> found;
   try {
-    found = detect(records);
+    found = json::detect_format(records);
   } catch (const DecodeError& e) {  // the first LZ4 block is bad
     throw CliError(exit_invalid_data, name() + ": record 0: " + e.what());
   }
@@ -81,7 +50,8 @@ bool first_block_fits(std::span<const std::uint8_t> block, const Lz4Format& form
     Lz4StreamDecompressor decompressor(format);
     decompressor.append(block);
     const auto data = decompressor.next();
-    return data && !data->empty() && (!want_header || format_of(text(data->first(std::min(data->size(), header_bytes)))));
+    return data && !data->empty() &&
+           (!want_header || json::detect_format(std::string_view(reinterpret_cast<const char*>(data->data()), data->size())));
   } catch (const DecodeError&) {
     return false;  // not a block with this width
   }

@@ -8,17 +8,16 @@
 #include <string_view>
 
 #include "compression_options.hpp"
+#include "crous/json/format.hpp"
+#include "crous/json/peekable_input.hpp"
 #include "crous/lz4_stream.hpp"
 #include "crous/stream.hpp"
 #include "file_input.hpp"
-#include "peekable_input.hpp"
 
 namespace crous::cli {
 
-enum class Format { flux, crout, json };
-
-Format parse_format(std::string_view name);  // throws CliError(exit_usage)
-std::string_view format_name(Format format) noexcept;
+// The format named by --to or --from; throws CliError(exit_usage).
+json::Format format_option(std::string_view name);
 
 class Input final : public InputStream {
  public:
@@ -28,12 +27,12 @@ class Input final : public InputStream {
   // Sets up decompression (--decompress lz4, or detected: the input starts
   // with no header of ours, and its first bytes are a size prefix and an LZ4
   // block whose data starts with one) and returns the format of the
-  // (decompressed) records: --from, else detected from the first bytes.
-  // FLUX (or legacy CROU) and CROUT are told apart by their headers;
-  // anything else is refused, since JSON must be asked for with --from
-  // json. An empty input counts as FLUX with no records. Call once, before
-  // reading.
-  Format format(const InputOptions& options);
+  // (decompressed) records: --from, else detected from the first bytes
+  // (json::detect_format). FLUX (or legacy CROU) and CROUT are told apart
+  // by their headers; anything else is refused, since JSON must be asked
+  // for with --from json. An empty input counts as FLUX with no records.
+  // Call once, before reading.
+  json::Format format(const InputOptions& options);
 
   // The records' bytes: decompressed if the input is compressed.
   std::size_t read(std::uint8_t* dst, std::size_t size) override { return records_->read(dst, size); }
@@ -44,14 +43,13 @@ class Input final : public InputStream {
   std::optional<Lz4Format> compression() const noexcept { return compression_; }
 
  private:
-  std::optional<Format> detect(PeekableInput& in);  // nullopt: no header of ours
   std::optional<Lz4Format> probe_lz4(const InputOptions& options, bool want_header);
   void decompress(const Lz4Format& format);
 
   FileInput file_;
-  PeekableInput raw_{file_};
+  json::PeekableInput raw_{file_};
   std::optional<Lz4InputStream> lz4_;
-  std::optional<PeekableInput> decompressed_;
+  std::optional<json::PeekableInput> decompressed_;
   InputStream* records_ = &raw_;  // what read() reads
   std::optional<Lz4Format> compression_;
 };

@@ -9,15 +9,18 @@
 #include "compression_options.hpp"
 #include "crous/crout.hpp"
 #include "crous/flux_annotate.hpp"
+#include "crous/json/item_source.hpp"
+#include "crous/json/record_source.hpp"
+#include "each_record.hpp"
 #include "input.hpp"
-#include "record_source.hpp"
 
 namespace crous::cli {
 
 namespace {
 
-constexpr const char* help = R"(usage: crous inspect [--hex [--record N]] [--from flux|crout|json] [--decompress lz4]
-                     [--lz4-page BYTES] [--lz4-width 1|2|4] [INPUT]
+constexpr const char* help = R"(usage: crous inspect [--hex [--record N] | --items] [--from flux|crout|json]
+                     [--max-record-bytes BYTES] [--decompress lz4] [--lz4-page BYTES]
+                     [--lz4-width 1|2|4] [INPUT]
 
 Lists the records of INPUT, one line each: record number, byte offset,
 size in bytes, top-level kind and a short preview.
@@ -26,6 +29,14 @@ size in bytes, top-level kind and a short preview.
                  tags, varints, keys and values, indented by nesting. CROUT
                  and JSON records are shown as their FLUX encoding.
   --record N     the record for --hex (default 0, the first)
+  --items        instead, list the items of each record (a list, tuple or
+                 dict; a dict's entries as [key, value]), one line each with
+                 its record and item number. FLUX is read item by item, in
+                 memory bounded by the largest item; the items of CROUT and
+                 JSON records have no offset or size of their own (-)
+  --max-record-bytes BYTES
+                 the largest record accepted (65536, 64K, 16M, 1G; default
+                 16M); with --items, the largest item
   --from FORMAT  input format (default: detected; JSON needs --from json)
   --decompress lz4, --lz4-page BYTES, --lz4-width N
                  read an LZ4 stream (detected without --decompress; see
@@ -44,37 +55,49 @@ std::string preview(const Value& value) {
   return text;
 }
 
-void list_records(RecordSource& source, const Input& in) {
+void list_records(json::RecordSource& source, const Input& in) {
   std::printf("%-7s %12s %10s  %-7s %s\n", "record", "offset", "size", "kind", "preview");
-  for_each_record(source, in.name(), [&] {
+  read_each(source, in.name(), [&] {
     const Value& value = source.value();
-    std::printf("%-7llu %12llu %10llu  %-7s %s\n", static_cast<unsigned long long>(source.index()),
+    std::printf("%-7llu %12llu %10llu  %-7s %s\n", static_cast<unsigned long long>(source.record_index()),
                 static_cast<unsigned long long>(source.offset()), static_cast<unsigned long long>(source.size()),
                 std::string(to_string(value.kind())).c_str(), preview(value).c_str());
   });
 }
 
+std::string number_or_dash(std::optional<std::uint64_t> n) { return n ? std::to_string(*n) : "-"; }
+
+void list_items(json::ItemSource& source, const Input& in) {
+  std::printf("%-7s %-10s %12s %10s  %-7s %s\n", "record", "item", "offset", "size", "kind", "preview");
+  read_each(source, in.name(), [&] {
+    const Value& value = source.value();
+    std::printf("%-7llu %-10llu %12s %10s  %-7s %s\n", static_cast<unsigned long long>(source.record_index()),
+                static_cast<unsigned long long>(source.item_index()), number_or_dash(source.offset()).c_str(),
+                number_or_dash(source.size()).c_str(), std::string(to_string(value.kind())).c_str(), preview(value).c_str());
+  });
+}
+
 // The FLUX bytes of the current record: its own for FLUX input, else its encoding.
-Bytes flux_bytes(RecordSource& source) {
-  if (source.format() == Format::flux) return Bytes(source.flux().begin(), source.flux().end());
-  if (source.format() == Format::crout) return crout_to_flux(source.crout());
+Bytes flux_bytes(json::RecordSource& source) {
+  if (source.format() == json::Format::flux) return Bytes(source.flux().begin(), source.flux().end());
+  if (source.format() == json::Format::crout) return crout_to_flux(source.crout(), source.limits());
   return encode_flux(source.value());
 }
 
-void dump_record(RecordSource& source, const Input& in, std::uint64_t wanted) {
+void dump_record(json::RecordSource& source, const Input& in, std::uint64_t wanted) {
   bool found = false;
-  for_each_record(source, in.name(), [&] {
-    if (found || source.index() != wanted) return;
+  read_each(source, in.name(), [&] {
+    if (found || source.record_index() != wanted) return;
     found = true;
     const Bytes flux = flux_bytes(source);
-    const bool native = source.format() == Format::flux;
+    const bool native = source.format() == json::Format::flux;
     std::printf("record %llu at byte %llu, %llu bytes%s\n", static_cast<unsigned long long>(wanted),
                 static_cast<unsigned long long>(source.offset()), static_cast<unsigned long long>(source.size()),
                 native ? "" : (", shown as its " + std::to_string(flux.size()) + "-byte FLUX encoding").c_str());
     try {
-      std::fputs(annotate_flux(flux, native ? source.offset() : 0).c_str(), stdout);
+      std::fputs(annotate_flux(flux, native ? source.offset() : 0, source.limits()).c_str(), stdout);
     } catch (const DecodeError& e) {
-      rethrow_in_record(e, source.offset());
+      source.rethrow_in_record(e);
     }
   });
   if (!found) throw CliError(exit_invalid_data, in.name() + ": there is no record " + std::to_string(wanted) + " (records are numbered from 0)");
@@ -99,8 +122,16 @@ int run_inspect(int argc, char** argv) {
   if (args.printed_help(help)) return exit_ok;
   const auto record = args.value("--record");
   if (record && !args.flag("--hex")) usage_error("--record goes with --hex");
+  const InputOptions options = input_options(args);
+  if (options.items && args.flag("--hex")) usage_error("--items lists items; it does not go with --hex");
   Input in(args.input());
-  RecordSource source(in, in.format(input_options(args)));
+  const json::Format format = in.format(options);
+  if (options.items) {
+    json::ItemSource source(in, format, options.limits);
+    list_items(source, in);
+    return exit_ok;
+  }
+  json::RecordSource source(in, format, options.limits);
   if (args.flag("--hex")) {
     dump_record(source, in, record ? parse_record_number(*record) : 0);
   } else {

@@ -1,5 +1,5 @@
 #pragma once
-// The records of an INPUT, one at a time, whatever its format: FLUX records
+// The records of a stream, one at a time, whatever its format: FLUX records
 // (raw bytes, decoded on demand), CROUT documents (checked text, parsed on
 // demand) or JSON values. Only the current record is held in memory.
 #include <cstdint>
@@ -8,11 +8,11 @@
 #include <string_view>
 
 #include "crous/crout.hpp"
+#include "crous/json/format.hpp"
+#include "crous/json/json_reader.hpp"
 #include "crous/record_stream.hpp"
-#include "input.hpp"
-#include "json_reader.hpp"
 
-namespace crous::cli {
+namespace crous::json {
 
 class RecordSource {
  public:
@@ -23,7 +23,9 @@ class RecordSource {
   bool next();
 
   Format format() const noexcept { return format_; }
-  std::uint64_t index() const noexcept { return index_; }  // 0-based
+  // The limits records are read with, for whoever decodes or converts them.
+  const Limits& limits() const noexcept { return limits_; }
+  std::uint64_t record_index() const noexcept { return index_; }  // 0-based
   std::uint64_t offset() const noexcept { return offset_; }
   std::uint64_t size() const noexcept { return size_; }
   // FLUX input only: the record's bytes (valid until next()).
@@ -32,6 +34,9 @@ class RecordSource {
   std::string_view crout() const noexcept { return crout_; }
   // The record as a value (decoded once, on first use).
   const Value& value();
+  // Re-throws a DecodeError raised inside the current record with its
+  // offset counted from the start of the input.
+  [[noreturn]] void rethrow_in_record(const DecodeError& error) const;
 
  private:
   template <class View>
@@ -56,20 +61,4 @@ class RecordSource {
   std::optional<Value> value_;
 };
 
-// Re-throws a DecodeError raised inside one record with a stream offset.
-[[noreturn]] void rethrow_in_record(const DecodeError& error, std::uint64_t record_offset);
-
-[[noreturn]] void fail_record(const RecordSource& source, const DecodeError& error, const std::string& input_name);
-
-// Calls f() for every record; a bad record becomes a CliError naming the
-// input, the record number and the byte offset.
-template <class F>
-void for_each_record(RecordSource& source, const std::string& input_name, F f) {
-  try {
-    while (source.next()) f();
-  } catch (const DecodeError& e) {
-    fail_record(source, e, input_name);
-  }
-}
-
-}  // namespace crous::cli
+}  // namespace crous::json

@@ -14,15 +14,17 @@
 // (1.0, -0.0), so they read back as floats; ints are integers.
 #include <nlohmann/json.hpp>
 
+#include "crous/limits.hpp"
 #include "crous/value.hpp"
 
-namespace crous::cli {
+namespace crous::json {
 
 using Json = nlohmann::ordered_json;
 
 Json to_json(const Value& value);
-// Throws DecodeError(invalid_value) for JSON the mapping cannot represent
-// (integers beyond int64, malformed markers).
-Value from_json(const Json& json);
+// Throws DecodeError, offset 0, for JSON the mapping cannot represent:
+// invalid_value (integers beyond int64, malformed markers), depth_exceeded
+// (values nested deeper than limits.max_depth, counted as FLUX counts).
+Value from_json(const Json& json, const Limits& limits = {});
 
-}  // namespace crous::cli
+}  // namespace crous::json

@@ -1,9 +1,9 @@
-#include "peekable_input.hpp"
+#include "crous/json/peekable_input.hpp"
 
 #include <algorithm>
 #include <cstring>
 
-namespace crous::cli {
+namespace crous::json {
 
 std::span<const std::uint8_t> PeekableInput::peek(std::size_t size) {
   while (peeked_.size() < size && !ended_) {
@@ -32,4 +32,4 @@ std::size_t PeekableInput::read(std::uint8_t* dst, std::size_t size) {
   return in_.read(dst, size);
 }
 
-}  // namespace crous::cli
+}  // namespace crous::json

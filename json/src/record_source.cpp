@@ -1,23 +1,14 @@
-#include "record_source.hpp"
+#include "crous/json/record_source.hpp"
 
-#include "cli_error.hpp"
 #include "crous/flux.hpp"
 
-namespace crous::cli {
-
-void rethrow_in_record(const DecodeError& error, std::uint64_t record_offset) {
-  throw DecodeError(error.code(), static_cast<std::size_t>(record_offset + error.offset()), error.message());
-}
-
-void fail_record(const RecordSource& source, const DecodeError& error, const std::string& input_name) {
-  throw CliError(exit_invalid_data, input_name + ": record " + std::to_string(source.index()) + ": " + error.what());
-}
+namespace crous::json {
 
 RecordSource::RecordSource(InputStream& in, Format format, const Limits& limits) : format_(format), limits_(limits) {
   switch (format) {
     case Format::flux: flux_reader_.emplace(in, limits); break;
     case Format::crout: crout_reader_.emplace(in, limits); break;
-    case Format::json: json_reader_.emplace(in); break;
+    case Format::json: json_reader_.emplace(in, limits); break;
   }
 }
 
@@ -50,9 +41,13 @@ const Value& RecordSource::value() {
   try {
     value_ = format_ == Format::flux ? decode_flux(flux_, limits_) : parse_crout(crout_, limits_);
   } catch (const DecodeError& e) {
-    rethrow_in_record(e, offset_);
+    rethrow_in_record(e);
   }
   return *value_;
 }
 
-}  // namespace crous::cli
+void RecordSource::rethrow_in_record(const DecodeError& error) const {
+  throw DecodeError(error.code(), static_cast<std::size_t>(offset_ + error.offset()), error.message());
+}
+
+}  // namespace crous::json

@@ -6,10 +6,10 @@
 
 #include "crous/value.hpp"
 
-namespace crous::cli {
+namespace crous::json {
 
 std::string base64_encode(const Bytes& bytes);
 // nullopt unless `text` is well-formed padded base64.
 std::optional<Bytes> base64_decode(std::string_view text);
 
-}  // namespace crous::cli
+}  // namespace crous::json

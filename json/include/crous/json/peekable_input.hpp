@@ -7,7 +7,7 @@
 
 #include "crous/stream.hpp"
 
-namespace crous::cli {
+namespace crous::json {
 
 class PeekableInput final : public InputStream {
  public:
@@ -25,4 +25,4 @@ class PeekableInput final : public InputStream {
   bool ended_ = false;
 };
 
-}  // namespace crous::cli
+}  // namespace crous::json

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace crous::cli {
+namespace crous::json {
 
 namespace {
 constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -43,4 +43,4 @@ std::optional<Bytes> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace crous::cli
+}  // namespace crous::json
