@@ -6,8 +6,9 @@
 #                     its programs: the client one against the installed crous-server
 #   pkg-config        the same install; programs compiled with
 #                     $CXX $(pkg-config --cflags --libs crous-codec) (and crous-server crous-client)
-#   add-subdirectory  configure add-subdirectory/, which adds the crous sources, then build and
-#                     run its codec program (only the codec is compiled)
+#   add-subdirectory  configure add-subdirectory/, which adds the crous sources
+#                     (EXCLUDE_FROM_ALL), then build it and run its codec program: only the
+#                     codec may be compiled
 #   deb               cpack -G DEB: the crous-server and libcrous-dev packages, unpacked with
 #                     dpkg-deb -x (never installed into the system): their fields, the
 #                     unpacked crous-server answering the unpacked crous-echo, and a codec
@@ -177,10 +178,14 @@ case $mode in
     step "configure add-subdirectory/ with the crous sources"
     cmake -S "$here/add-subdirectory" -B "$work/build" "${cmake_args[@]}" -DCROUS_SOURCE_DIR="$source_dir" ||
       fail "configure"
-    cmake --build "$work/build" -j 2 --target codec-consumer || fail "build"
+    cmake --build "$work/build" -j 2 || fail "build"
     for folder in proto-tests bench; do
       [[ ! -e $work/build/crous/$folder ]] || fail "crous configured its $folder/ as a subproject"
     done
+    # Only what the program links was compiled.
+    [[ -n $(find "$work/build/crous" -name libcrous_codec.a) ]] || fail "no libcrous_codec.a"
+    [[ -z $(find "$work/build/crous" -name 'libcrous_server.a' -o -name 'libcrous_client.a') ]] ||
+      fail "the server or client library was built though nothing links it"
     run "$work/build/codec-consumer"
     ;;
   deb)
