@@ -2,7 +2,9 @@
 # Installs the Debian 12 packages crous needs, skipping those already present.
 # One source of truth: the README commands, CI and the Dockerfile all use it.
 #   scripts/install-deps.sh            build + test dependencies (promtool, from the
-#                                      prometheus package, checks the /metrics output in the tests)
+#                                      prometheus package, checks the /metrics output in the tests;
+#                                      dpkg-dev and file: cpack -G DEB finds the programs' library
+#                                      dependencies with dpkg-shlibdeps)
 #   scripts/install-deps.sh --runtime  only what the built binaries need to run
 #   scripts/install-deps.sh --bench    also the peers the benchmarks compare against, and curl
 #                                      (scrapes in scripts/bench-metrics.sh, queries in scripts/prometheus-demo.sh)
@@ -16,6 +18,7 @@ build_packages=(
   libssl-dev openssl liblz4-dev
   prometheus-cpp-dev prometheus
   procps
+  dpkg-dev file
 )
 bench_packages=(redis-server redis-tools libzstd-dev curl)
 clang_packages=(clang-14 libclang-rt-14-dev)
