@@ -79,17 +79,18 @@ bool ItemSource::next_lazy() {
 }
 
 bool ItemSource::next_of_whole_record() {
-  std::uint64_t next_item = records_begun_ == 0 ? 0 : item_index_ + 1;
-  while (records_begun_ == 0 || next_item == items_in_record_) {
+  while (!in_record_ || next_item_ == items_in_record_) {
+    in_record_ = false;
     record_index_ = records_begun_;
     if (!records_->next()) return false;
     ++records_begun_;
     const Value& record = records_->value();
     if (!record.is_list() && !record.is_tuple() && !record.is_dict()) not_a_container(records_->offset());
     items_in_record_ = items_of(record);
-    next_item = 0;
+    next_item_ = 0;
+    in_record_ = true;
   }
-  item_index_ = next_item;
+  item_index_ = next_item_++;
   const Value& record = records_->value();
   if (record.is_dict()) {
     const auto& [key, value] = record.as_dict().entries()[item_index_];

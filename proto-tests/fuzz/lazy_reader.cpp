@@ -1,6 +1,7 @@
 // lazy_reader: LazyReader, fed in reads of random sizes (knobs:
 // support/stream_fuzz_input.hpp), gives exactly the items of a FLUX v1
-// record that decode_flux accepts, then the end; on any input it fails only
+// record that decode_flux accepts, then the end (next_record() says there is
+// no other record); on any input, read on record after record, it fails only
 // with a DecodeError. (LazyReader reads FLUX v1 only: a legacy CROU record,
 // which decode_flux accepts, is refused with bad_header, as documented.) Memory stays bounded by the largest item: CI runs this with
 // -malloc_limit_mb, so an allocation sized by a declaration fails the run.
@@ -57,7 +58,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     LazyReader reader(in, knobs.limits);
     const Value items = read_lazily(reader);
-    if (container) FUZZ_CHECK(items == *whole, "LazyReader items differ from decode_flux: " + items.debug_string() + " vs " + whole->debug_string());
+    if (container) {
+      FUZZ_CHECK(items == *whole, "LazyReader items differ from decode_flux: " + items.debug_string() + " vs " + whole->debug_string());
+      FUZZ_CHECK(!reader.next_record(), "LazyReader found a second record after the only one");
+    }
+    while (reader.next_record()) read_lazily(reader);  // the bytes after the record, as records
   } catch (const DecodeError& e) {
     FUZZ_CHECK(!container, std::string("LazyReader refuses a record decode_flux accepts: ") + e.what());
   }

@@ -50,7 +50,10 @@ class ItemSource {
   PeekableInput in_;
   std::optional<LazyReader> lazy_;       // FLUX
   std::optional<RecordSource> records_;  // CROUT and JSON
-  std::uint64_t items_in_record_ = 0;    // CROUT and JSON: of the current record
+  // CROUT and JSON: the current record (read whole) and where in it.
+  bool in_record_ = false;
+  std::uint64_t items_in_record_ = 0;
+  std::uint64_t next_item_ = 0;
   std::uint64_t record_index_ = 0;
   std::uint64_t item_index_ = 0;
   std::uint64_t records_begun_ = 0;
