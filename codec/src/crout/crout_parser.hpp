@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "crous/limits.hpp"
-#include "crout/hex.hpp"
 #include "crout/text_cursor.hpp"
 #include "crout/token_map.hpp"
 #include "flux_parser.hpp"  // all_ascii
+#include "hex.hpp"
 #include "utf8.hpp"
 
 namespace crous::detail {
