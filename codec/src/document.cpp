@@ -146,6 +146,7 @@ struct DocumentBuilder {
     return inner;
   }
 };
+static_assert(FluxBuilder<DocumentBuilder>);
 
 }  // namespace detail
 

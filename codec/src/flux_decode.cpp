@@ -79,6 +79,7 @@ struct TreeBuilder {
 
   Slot begin_tagged(Slot s, std::uint32_t tag) { return &make<Tagged>(s, tag, Value{}).value(); }
 };
+static_assert(FluxBuilder<TreeBuilder>);
 
 }  // namespace
 }  // namespace detail

@@ -8,20 +8,11 @@
 // crous::Document tape (document.cpp) or sink events (crout/flux_events.hpp).
 // Errors, codes and offsets are the parser's, so every form fails
 // identically. The grammar itself (tags, varints) is flux_format.hpp's.
-//
-// Builder interface (Slot is a cheap handle to a value still to be written):
-//   void set_null(Slot); void set_bool(Slot, bool); void set_int(Slot, int64_t);
-//   void set_float(Slot, double); void set_string(Slot, std::string_view);
-//   void set_bytes(Slot, const uint8_t*, size_t);
-//   Seq begin_list(Slot, size_t count); Seq begin_tuple(Slot, size_t count);
-//   Slot next_item(Seq&);  void end_sequence(Seq&);
-//   Map begin_dict(Slot, size_t count); Slot dict_slot(Map&, std::string_view key);
-//   void end_dict(Map&);
-//   Slot begin_tagged(Slot, uint32_t tag);
 // Allocation is bounded by bytes present, never by declared sizes: a count is
 // checked against the bytes left (and the record limit) before begin_* sees it.
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -73,7 +64,34 @@ inline std::uint64_t key_filter_bit(std::string_view key) noexcept {
 
 [[noreturn]] void throw_decode_error(ErrorCode code, std::size_t offset, std::string message);
 
-template <class Builder>
+// What FluxParser reports to. A Slot is a cheap handle to a value still to be
+// written; each set_* or begin_* call writes the value of one slot. A Seq or
+// Map is the builder's state for an open container: the parser asks it for
+// the slot of each item (next_item) or of each entry's value (dict_slot) and
+// closes it with end_sequence / end_dict. begin_tagged returns the slot of
+// the tagged value's inner value. Counts are checked before begin_* sees them.
+template <class B>
+concept FluxBuilder =
+    std::move_constructible<B> &&
+    requires(B& b, typename B::Slot slot, typename B::Seq& seq, typename B::Map& map, std::int64_t i, double d,
+             std::string_view text, const std::uint8_t* data, std::size_t n, std::uint32_t tag) {
+      b.set_null(slot);
+      b.set_bool(slot, true);
+      b.set_int(slot, i);
+      b.set_float(slot, d);
+      b.set_string(slot, text);
+      b.set_bytes(slot, data, n);
+      { b.begin_list(slot, n) } -> std::same_as<typename B::Seq>;
+      { b.begin_tuple(slot, n) } -> std::same_as<typename B::Seq>;
+      { b.next_item(seq) } -> std::same_as<typename B::Slot>;
+      b.end_sequence(seq);
+      { b.begin_dict(slot, n) } -> std::same_as<typename B::Map>;
+      { b.dict_slot(map, text) } -> std::same_as<typename B::Slot>;
+      b.end_dict(map);
+      { b.begin_tagged(slot, tag) } -> std::same_as<typename B::Slot>;
+    };
+
+template <FluxBuilder Builder>
 class FluxParser {
  public:
   using Slot = typename Builder::Slot;

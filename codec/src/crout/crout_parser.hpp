@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crous/limits.hpp"
+#include "crout/events.hpp"
 #include "crout/text_cursor.hpp"
 #include "crout/token_map.hpp"
 #include "flux_parser.hpp"  // all_ascii
@@ -19,7 +20,7 @@
 
 namespace crous::detail {
 
-template <class Sink>
+template <EventSink Sink>
 class CroutParser {
  public:
   // `complete`: nothing follows `text`. A stream reader that may still
