@@ -3,6 +3,7 @@
 // annotator can step over each item's bytes without checking them again.
 #include <algorithm>
 #include <charconv>
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -141,7 +142,7 @@ class Annotator {
 
   void print_line(std::size_t begin, std::size_t end, bool first) {
     char offset[32];
-    std::snprintf(offset, sizeof offset, "%08llx  ", static_cast<unsigned long long>(base_ + begin));
+    std::snprintf(offset, sizeof offset, "%08" PRIx64 "  ", base_ + begin);
     std::string hex_column;
     for (std::size_t i = begin; i < end; ++i) hex_column += detail::hex_byte(record_[i]) + " ";
     hex_column.resize(bytes_per_line * 3 + 1, ' ');
