@@ -8,7 +8,8 @@
 #   scripts/install-deps.sh --runtime  only what the built binaries need to run
 #   scripts/install-deps.sh --bench    also the peers the benchmarks compare against, and curl
 #                                      (scrapes in scripts/bench-metrics.sh, queries in scripts/prometheus-demo.sh)
-#   scripts/install-deps.sh --clang    also clang 14 and its runtimes (sanitizers, libFuzzer)
+#   scripts/install-deps.sh --clang    also clang 14 and its runtimes (sanitizers, libFuzzer), and
+#                                      clang-tidy 14 (scripts/tidy.sh)
 set -euo pipefail
 
 build_packages=(
@@ -21,7 +22,7 @@ build_packages=(
   dpkg-dev file
 )
 bench_packages=(redis-server redis-tools libzstd-dev curl)
-clang_packages=(clang-14 libclang-rt-14-dev)
+clang_packages=(clang-14 libclang-rt-14-dev clang-tidy-14)
 # liblz4-1: LZ4 connections; prometheus-cpp's core library and civetweb: the metrics listener.
 runtime_packages=(libspdlog1.10 libfmt9 libssl3 liblz4-1 libprometheus-cpp-core1.0 libcivetweb1)
 

@@ -2,7 +2,8 @@
 # Builds everything and runs every test.
 #   scripts/test.sh              Release build in build/
 #   scripts/test.sh --sanitize   ASan + UBSan build in build-sanitize/ (any report fails)
-#   scripts/test.sh --clang      clang 14 + libstdc++ build in build-clang/ (no benchmarks)
+#   scripts/test.sh --clang      clang 14 + libstdc++ build in build-clang/ (no benchmarks; its
+#                                compile_commands.json is what scripts/tidy.sh reads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,8 @@ if [[ "${1:-}" == "--sanitize" ]]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 elif [[ "${1:-}" == "--clang" ]]; then
   build_dir=build-clang
-  cmake_args=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCROUS_BUILD_BENCH=OFF)
+  cmake_args=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCROUS_BUILD_BENCH=OFF
+    -DCMAKE_EXPORT_COMPILE_COMMANDS=ON)
 elif [[ -n "${1:-}" ]]; then
   echo "usage: $0 [--sanitize|--clang]" >&2
   exit 2

@@ -6,13 +6,13 @@
 #include <string>
 
 #include "crous/value.hpp"
+#include "hex.hpp"
 
 namespace crous {
 
 namespace {
 
 void append_escaped(std::string& out, std::string_view s, char quote) {
-  static constexpr char hex[] = "0123456789abcdef";
   out += quote;
   for (unsigned char c : s) {
     if (c == static_cast<unsigned char>(quote) || c == '\\') {
@@ -22,8 +22,7 @@ void append_escaped(std::string& out, std::string_view s, char quote) {
       out += "\\n";
     } else if (c < 0x20 || c == 0x7F || (quote == '\'' && c >= 0x80)) {
       out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
+      out += detail::hex_byte(c);
     } else {
       out += static_cast<char>(c);
     }

@@ -20,7 +20,7 @@ Dict::Dict(std::initializer_list<Entry> entries) {
   entries_.reserve(entries.size());
   for (const Entry& e : entries) insert_or_assign(e.first, e.second);
 }
-Dict::Dict(const Dict& other) : entries_(other.entries_), index_(other.index_) {}
+Dict::Dict(const Dict& other) = default;
 Dict& Dict::operator=(const Dict& other) {
   if (this != &other) {
     entries_ = other.entries_;

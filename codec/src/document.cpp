@@ -92,10 +92,7 @@ struct DocumentBuilder {
     }
     return map;
   }
-  std::string_view key_of(std::size_t key_node) const noexcept {
-    const DocNode& n = nodes[key_node];
-    return {reinterpret_cast<const char*>(n.payload), static_cast<std::size_t>(n.head >> 8)};
-  }
+  std::string_view key_of(std::size_t key_node) const noexcept { return nodes[key_node].text(); }
   Slot dict_slot(Map& map, std::string_view key) {
     if (map.mask == 0) [[likely]] {
       const std::uint64_t bit = key_filter_bit(key);
@@ -121,9 +118,8 @@ struct DocumentBuilder {
   Slot find_linear(Map& map, std::string_view key) {
     const std::size_t n = key.size();
     for (std::size_t k = map.first, end = map.first + 2 * map.size; k != end; k += 2) {
-      const DocNode& node = nodes[k];
-      const char* text = reinterpret_cast<const char*>(node.payload);
-      if ((node.head >> 8) == n && (n == 0 || (text[0] == key[0] && std::memcmp(text, key.data(), n) == 0)))
+      const std::string_view text = nodes[k].text();
+      if (text.size() == n && (n == 0 || (text[0] == key[0] && std::memcmp(text.data(), key.data(), n) == 0)))
         return k + 1;  // later value wins, first position kept
     }
     return append_key(map, key);
@@ -146,6 +142,7 @@ struct DocumentBuilder {
     return inner;
   }
 };
+static_assert(FluxBuilder<DocumentBuilder>);
 
 }  // namespace detail
 
@@ -200,11 +197,12 @@ double ValueRef::as_float() const {
 }
 std::string_view ValueRef::as_string() const {
   if (kind() != Kind::string) throw_kind(Kind::string);
-  return {reinterpret_cast<const char*>(node_->payload), static_cast<std::size_t>(count())};
+  return node_->text();
 }
 ByteView ValueRef::as_bytes() const {
   if (kind() != Kind::bytes) throw_kind(Kind::bytes);
-  return {reinterpret_cast<const std::uint8_t*>(node_->payload), static_cast<std::size_t>(count())};
+  const std::string_view octets = node_->text();
+  return {reinterpret_cast<const std::uint8_t*>(octets.data()), octets.size()};
 }
 std::uint32_t ValueRef::tag() const {
   if (kind() != Kind::tagged) throw_kind(Kind::tagged);
@@ -228,7 +226,7 @@ std::size_t ValueRef::size() const {
 
 std::optional<ValueRef> ValueRef::find(std::string_view key) const noexcept {
   if (kind() != Kind::dict) return std::nullopt;
-  for (const EntryRef& e : entries())
+  for (const EntryRef& e : dict_entries())
     if (e.key == key) return e.value;
   return std::nullopt;
 }
@@ -265,6 +263,10 @@ ValueRef::Range<ValueRef::ItemRef> ValueRef::items() const {
 
 ValueRef::Range<EntryRef> ValueRef::entries() const {
   if (kind() != Kind::dict) throw_kind(Kind::dict);
+  return dict_entries();
+}
+
+ValueRef::Range<EntryRef> ValueRef::dict_entries() const noexcept {
   return {{base_, child(0)}, {base_, child(2 * count())}};
 }
 

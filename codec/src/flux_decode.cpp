@@ -16,11 +16,6 @@ void throw_decode_error(ErrorCode code, std::size_t offset, std::string message)
   throw DecodeError(code, offset, std::move(message));
 }
 
-std::string hex_byte(std::uint8_t b) {
-  static constexpr char digits[] = "0123456789abcdef";
-  return {digits[b >> 4], digits[b & 15]};
-}
-
 namespace {
 
 // Builds an owning Value tree. A Slot is a null Value to overwrite: every
@@ -84,6 +79,7 @@ struct TreeBuilder {
 
   Slot begin_tagged(Slot s, std::uint32_t tag) { return &make<Tagged>(s, tag, Value{}).value(); }
 };
+static_assert(FluxBuilder<TreeBuilder>);
 
 }  // namespace
 }  // namespace detail

@@ -40,9 +40,7 @@ class Writer {
 
   void header() {
     ensure(flux_header_size);
-    std::memcpy(p_, flux_magic, 4);
-    p_[4] = flux_version;
-    p_[5] = 0;
+    std::memcpy(p_, flux_v1_header, flux_header_size);
     p_ += flux_header_size;
   }
 
@@ -131,9 +129,7 @@ void Writer::put_value(const Value& v) {
     case Kind::floating: {
       ensure(9);
       *p_++ = flux_tag::floating;
-      std::uint64_t bits = std::bit_cast<std::uint64_t>(*std::get_if<double>(&data));
-      if constexpr (std::endian::native == std::endian::big) bits = __builtin_bswap64(bits);
-      std::memcpy(p_, &bits, 8);
+      store_u64_le(p_, std::bit_cast<std::uint64_t>(*std::get_if<double>(&data)));
       p_ += 8;
       return;
     }

@@ -4,29 +4,23 @@
 // FluxParser<Builder> validates everything (header, tags, varints, declared
 // sizes against the bytes present and the record limit, depth, UTF-8) and
 // reports what it reads to a Builder, which decides the representation:
-// the owning crous::Value tree (flux_decode.cpp) or the read-only
-// crous::Document tape (document.cpp). Errors, codes and offsets are the
-// parser's, so every form fails identically.
-//
-// Builder interface (Slot is a cheap handle to a value still to be written):
-//   void set_null(Slot); void set_bool(Slot, bool); void set_int(Slot, int64_t);
-//   void set_float(Slot, double); void set_string(Slot, std::string_view);
-//   void set_bytes(Slot, const uint8_t*, size_t);
-//   Seq begin_list(Slot, size_t count); Seq begin_tuple(Slot, size_t count);
-//   Slot next_item(Seq&);  void end_sequence(Seq&);
-//   Map begin_dict(Slot, size_t count); Slot dict_slot(Map&, std::string_view key);
-//   void end_dict(Map&);
-//   Slot begin_tagged(Slot, uint32_t tag);
+// the owning crous::Value tree (flux_decode.cpp), the read-only
+// crous::Document tape (document.cpp) or sink events (crout/flux_events.hpp).
+// Errors, codes and offsets are the parser's, so every form fails
+// identically. The grammar itself (tags, varints) is flux_format.hpp's.
 // Allocation is bounded by bytes present, never by declared sizes: a count is
 // checked against the bytes left (and the record limit) before begin_* sees it.
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "crous/error.hpp"
 #include "crous/flux.hpp"
 #include "flux_format.hpp"
+#include "hex.hpp"
 #include "utf8.hpp"
 
 namespace crous::detail {
@@ -69,9 +63,35 @@ inline std::uint64_t key_filter_bit(std::string_view key) noexcept {
 }
 
 [[noreturn]] void throw_decode_error(ErrorCode code, std::size_t offset, std::string message);
-std::string hex_byte(std::uint8_t b);
 
-template <class Builder>
+// What FluxParser reports to. A Slot is a cheap handle to a value still to be
+// written; each set_* or begin_* call writes the value of one slot. A Seq or
+// Map is the builder's state for an open container: the parser asks it for
+// the slot of each item (next_item) or of each entry's value (dict_slot) and
+// closes it with end_sequence / end_dict. begin_tagged returns the slot of
+// the tagged value's inner value. Counts are checked before begin_* sees them.
+template <class B>
+concept FluxBuilder =
+    std::move_constructible<B> &&
+    requires(B& b, typename B::Slot slot, typename B::Seq& seq, typename B::Map& map, std::int64_t i, double d,
+             std::string_view text, const std::uint8_t* data, std::size_t n, std::uint32_t tag) {
+      b.set_null(slot);
+      b.set_bool(slot, true);
+      b.set_int(slot, i);
+      b.set_float(slot, d);
+      b.set_string(slot, text);
+      b.set_bytes(slot, data, n);
+      { b.begin_list(slot, n) } -> std::same_as<typename B::Seq>;
+      { b.begin_tuple(slot, n) } -> std::same_as<typename B::Seq>;
+      { b.next_item(seq) } -> std::same_as<typename B::Slot>;
+      b.end_sequence(seq);
+      { b.begin_dict(slot, n) } -> std::same_as<typename B::Map>;
+      { b.dict_slot(map, text) } -> std::same_as<typename B::Slot>;
+      b.end_dict(map);
+      { b.begin_tagged(slot, tag) } -> std::same_as<typename B::Slot>;
+    };
+
+template <FluxBuilder Builder>
 class FluxParser {
  public:
   using Slot = typename Builder::Slot;
@@ -121,69 +141,54 @@ class FluxParser {
   };
 
   // Inlined into every container loop, so a scalar item costs no call; only
-  // containers recurse (through the out-of-line read_list/read_dict/...).
-  __attribute__((always_inline)) P value(P p, Slot out, unsigned depth) {
+  // containers recurse (through the out-of-line read_sequence/read_dict/...).
+  [[gnu::always_inline]] P value(P p, Slot out, unsigned depth) {
     need(p, 1, "a value tag");
     const std::uint8_t tag = *p++;
     if (legacy_) [[unlikely]]
-      return read_legacy(p, out, tag, depth);
-    switch (tag) {
-      case flux_tag::null: b_.set_null(out); return p;
-      case flux_tag::false_: b_.set_bool(out, false); return p;
-      case flux_tag::true_: b_.set_bool(out, true); return p;
-      case flux_tag::integer: {
+      return legacy_value(p, out, tag, depth);
+    return value_of(static_cast<TagKind>(tag), tag, p, out, depth);  // see TagKind
+  }
+
+  __attribute__((noinline)) P legacy_value(P p, Slot out, std::uint8_t tag, unsigned depth) {
+    return value_of(crou_tag_kinds.of[tag], tag, p, out, depth);
+  }
+
+  // The value a tag of this kind starts; p is past the tag.
+  [[gnu::always_inline]] P value_of(TagKind kind, std::uint8_t tag, P p, Slot out, unsigned depth) {
+    switch (kind) {
+      case TagKind::null: b_.set_null(out); return p;
+      case TagKind::false_: b_.set_bool(out, false); return p;
+      case TagKind::true_: b_.set_bool(out, true); return p;
+      case TagKind::small_int:
+      default:  // a FLUX byte past FLUX's own tags, cast as it is (value())
+        if (flux_tag_kind(tag) != TagKind::small_int) break;
+        b_.set_int(out, small_int_value(tag));
+        return p;
+      case TagKind::varint_int: {
         const Read r = varint(p, "an int");
         b_.set_int(out, unzigzag(r.v));
         return r.p;
       }
-      case flux_tag::floating: {
-        const Read r = read_u64(p, "a float");
-        b_.set_float(out, std::bit_cast<double>(r.v));
-        return r.p;
-      }
-      case flux_tag::string: return read_string(p, out);
-      case flux_tag::bytes: return read_bytes(p, out);
-      case flux_tag::list: return read_list(p, out, depth);
-      case flux_tag::tuple: return read_tuple(p, out, depth);
-      case flux_tag::dict: return read_dict(p, out, depth, false);
-      case flux_tag::tagged: return read_tagged(p, out, depth);
-      default:
-        if (tag >= small_int_first && tag <= small_int_last) {
-          b_.set_int(out, small_int_value(tag));
-          return p;
-        }
-        fail(ErrorCode::unknown_tag, offset(p) - 1, "unknown value tag 0x" + hex_byte(tag));
-    }
-  }
-
-  __attribute__((noinline)) P read_legacy(P p, Slot out, std::uint8_t tag, unsigned depth) {
-    switch (tag) {
-      case crou_tag::null: b_.set_null(out); return p;
-      case crou_tag::false_: b_.set_bool(out, false); return p;
-      case crou_tag::true_: b_.set_bool(out, true); return p;
-      case crou_tag::integer: {
+      case TagKind::fixed_int: {
         const Read r = read_u64(p, "an 8-byte int");
         b_.set_int(out, static_cast<std::int64_t>(r.v));
         return r.p;
       }
-      case crou_tag::floating: {
+      case TagKind::floating: {
         const Read r = read_u64(p, "a float");
         b_.set_float(out, std::bit_cast<double>(r.v));
         return r.p;
       }
-      case crou_tag::string: return read_string(p, out);
-      case crou_tag::bytes: return read_bytes(p, out);
-      case crou_tag::list: return read_list(p, out, depth);
-      case crou_tag::tuple: return read_tuple(p, out, depth);
-      case crou_tag::dict: return read_dict(p, out, depth, true);
-      case crou_tag::tagged: return read_tagged(p, out, depth);
-      default:
-        if (tag >= small_int_first && tag <= small_int_last) {
-          b_.set_int(out, small_int_value(tag));
-          return p;
-        }
-        fail(ErrorCode::unknown_tag, offset(p) - 1, "unknown legacy value tag 0x" + hex_byte(tag));
+      case TagKind::string: return read_string(p, out);
+      case TagKind::bytes: return read_bytes(p, out);
+      case TagKind::list: return read_sequence<false>(p, out, depth);
+      case TagKind::tuple: return read_sequence<true>(p, out, depth);
+      case TagKind::dict: return read_dict(p, out, depth);
+      case TagKind::tagged: return read_tagged(p, out, depth);
+      case TagKind::unknown: break;
     }
+    fail(ErrorCode::unknown_tag, offset(p) - 1, unknown_tag_message(legacy_) + hex_byte(tag));
   }
 
   std::size_t offset(P p) const noexcept { return static_cast<std::size_t>(p - begin_); }
@@ -217,29 +222,22 @@ class FluxParser {
   }
 
   Read varint(P p, const char* what) const {
-    if (p < limit_end_ && *p < 0x80) [[likely]]
-      return {p + 1, *p};
-    if (limit_end_ - p >= 3) {  // two or three bytes, common for lengths and ids
-      const std::uint64_t b1 = p[1];
-      if (b1 < 0x80) return {p + 2, (p[0] & 0x7Fu) | (b1 << 7)};
-      const std::uint64_t b2 = p[2];
-      if (b2 < 0x80) return {p + 3, (p[0] & 0x7Fu) | ((b1 & 0x7F) << 7) | (b2 << 14)};
-    }
-    return varint_slow(p, what);
+    const VarintRead r = read_short_varint(p, limit_end_);
+    if (r.next != nullptr) [[likely]]
+      return {r.next, r.value};
+    return long_varint(p, what);
   }
 
-  __attribute__((noinline)) Read varint_slow(P p, const char* what) const {
-    const std::size_t start = offset(p);
-    std::uint64_t v = 0;
-    for (unsigned i = 0; i < max_varint_bytes; ++i) {
-      need(p, 1, what);
-      const std::uint8_t b = *p++;
-      if (i == max_varint_bytes - 1 && b > 1)
-        fail(ErrorCode::varint_too_long, start, std::string("varint for ") + what + " exceeds 64 bits");
-      v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
-      if ((b & 0x80) == 0) return {p, v};
-    }
-    fail(ErrorCode::varint_too_long, start, std::string("varint for ") + what + " is longer than 10 bytes");
+  __attribute__((noinline)) Read long_varint(P p, const char* what) const {
+    const VarintRead r = read_long_varint(p, limit_end_);
+    if (r.next == nullptr) [[unlikely]]
+      varint_failed(p, what);
+    return {r.next, r.value};
+  }
+
+  [[noreturn]] __attribute__((noinline, cold)) void varint_failed(P p, const char* what) const {
+    if (varint_cut_short(p, limit_end_)) need_failed(limit_end_, 1, what);
+    fail(ErrorCode::varint_too_long, offset(p), std::string("varint for ") + what + " exceeds 64 bits");
   }
 
   Read read_u64(P p, const char* what) const {
@@ -277,8 +275,11 @@ class FluxParser {
 
   void enter(P p, unsigned depth) const {
     if (depth + 1 > limits_.max_depth) [[unlikely]]
-      fail(ErrorCode::depth_exceeded, offset(p) - 1,
-           "nesting deeper than the limit of " + std::to_string(limits_.max_depth));
+      too_deep(p);
+  }
+
+  [[noreturn]] __attribute__((noinline, cold)) void too_deep(P p) const {
+    fail(ErrorCode::depth_exceeded, offset(p) - 1, "nesting deeper than the limit of " + std::to_string(limits_.max_depth));
   }
 
   Read item_count(P p, unsigned depth) const {
@@ -288,38 +289,30 @@ class FluxParser {
     return r;
   }
 
-  __attribute__((noinline)) P read_list(P p, Slot out, unsigned depth) {
+  // A list or a tuple: the same bytes after the tag.
+  template <bool tuple>
+  __attribute__((noinline)) P read_sequence(P p, Slot out, unsigned depth) {
     const Read r = item_count(p, depth);
     p = r.p;
     const auto count = static_cast<std::size_t>(r.v);
-    auto seq = b_.begin_list(out, count);
+    auto seq = tuple ? b_.begin_tuple(out, count) : b_.begin_list(out, count);
     for (std::size_t i = 0; i < count; ++i) p = value(p, b_.next_item(seq), depth + 1);
     b_.end_sequence(seq);
     return p;
   }
 
-  __attribute__((noinline)) P read_tuple(P p, Slot out, unsigned depth) {
-    const Read r = item_count(p, depth);
-    p = r.p;
-    const auto count = static_cast<std::size_t>(r.v);
-    auto seq = b_.begin_tuple(out, count);
-    for (std::size_t i = 0; i < count; ++i) p = value(p, b_.next_item(seq), depth + 1);
-    b_.end_sequence(seq);
-    return p;
-  }
-
-  __attribute__((noinline)) P read_dict(P p, Slot out, unsigned depth, bool legacy_keys) {
+  __attribute__((noinline)) P read_dict(P p, Slot out, unsigned depth) {
     enter(p, depth);
     const Read r = varint(p, "an entry count");
     p = r.p;
     const std::uint64_t count = r.v;
     need_items(p, count, 2, "the declared entries");  // key length + value tag at least
     auto map = b_.begin_dict(out, static_cast<std::size_t>(count));
+    const bool legacy_keys = legacy_;  // a local: the builder's stores might alias the member
     for (std::uint64_t i = 0; i < count; ++i) {
-      if (legacy_keys) {
+      if (legacy_keys) {  // a legacy key is a whole string value, tag included
         need(p, 1, "a key");
-        if (*p != crou_tag::string)
-          fail(ErrorCode::unknown_tag, offset(p), "legacy dict key must be a string (tag 0x05), got 0x" + hex_byte(*p));
+        if (*p != crou_tag::string) fail(ErrorCode::unknown_tag, offset(p), legacy_key_tag_message + hex_byte(*p));
         ++p;
       }
       const std::string_view key = read_text(p, "a dict key");

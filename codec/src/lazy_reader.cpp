@@ -30,13 +30,12 @@ void LazyReader::begin_record() {
   in_header_ = true;
   std::uint8_t header[flux_header_size];
   for (std::uint8_t& b : header) b = byte();
-  if (std::memcmp(header, flux_magic, 4) != 0 || header[4] != flux_version)
+  if (!is_flux_v1_header(header))
     throw DecodeError(ErrorCode::bad_header, record_offset_, "lazy reading needs a FLUX v1 record");
-  const std::uint8_t tag = byte();
-  switch (tag) {
-    case flux_tag::list: kind_ = Kind::list; break;
-    case flux_tag::tuple: kind_ = Kind::tuple; break;
-    case flux_tag::dict: kind_ = Kind::dict; break;
+  switch (flux_tag_kinds.of[byte()]) {
+    case TagKind::list: kind_ = Kind::list; break;
+    case TagKind::tuple: kind_ = Kind::tuple; break;
+    case TagKind::dict: kind_ = Kind::dict; break;
     default:
       throw DecodeError(ErrorCode::invalid_value, record_offset_ + flux_header_size,
                         "lazy reading needs a list, tuple or dict at the top of the record");
@@ -66,14 +65,15 @@ std::uint8_t LazyReader::byte() {
 
 std::uint64_t LazyReader::varint() {
   const std::uint64_t start = offset();
-  std::uint64_t v = 0;
-  for (unsigned i = 0; i < max_varint_bytes; ++i) {
-    const std::uint8_t b = byte();
-    if (i == max_varint_bytes - 1 && b > 1) break;
-    v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
-    if ((b & 0x80) == 0) return v;
+  VarintAccumulator varint;
+  for (;;) {
+    switch (varint.add(byte())) {
+      case VarintAccumulator::Step::more: continue;
+      case VarintAccumulator::Step::done: return varint.value;
+      case VarintAccumulator::Step::too_long:
+        throw DecodeError(ErrorCode::varint_too_long, start, "varint exceeds 64 bits");
+    }
   }
-  throw DecodeError(ErrorCode::varint_too_long, start, "varint longer than 64 bits");
 }
 
 // Frames one value with the scanner (so memory stays bounded by the limit

@@ -8,65 +8,12 @@
 #include "crous/flux.hpp"
 #include "flux_format.hpp"
 #include "flux_parser.hpp"  // all_ascii: the decoder's own ASCII pre-check
+#include "hex.hpp"
 #include "utf8.hpp"
 
 namespace crous {
 
 using namespace detail;
-
-namespace {
-std::string hex(std::uint8_t b) {
-  static constexpr char digits[] = "0123456789abcdef";
-  return {digits[b >> 4], digits[b & 15]};
-}
-
-// What a value tag byte starts, in one tag set. The byte machine dispatches
-// on this rather than on tag bytes, so the two tag sets share one set of
-// cases without borrowing byte values as private markers: a byte that no
-// case of the decoder (decode_flux) accepts is `unknown` here too.
-enum class TagKind : std::uint8_t {
-  unknown,
-  complete,  // null, false, true, legacy one-byte ints: the tag is the value
-  fixed8,    // float; legacy 8-byte int
-  varint_int,
-  string,
-  bytes,
-  list,  // list or tuple
-  dict,
-  tagged,
-};
-
-struct TagKinds {
-  TagKind of[256];
-};
-
-constexpr TagKinds tag_kinds(bool legacy) {
-  TagKinds t{};
-  for (unsigned b = small_int_first; b <= small_int_last; ++b) t.of[b] = TagKind::complete;
-  if (legacy) {
-    t.of[crou_tag::null] = t.of[crou_tag::false_] = t.of[crou_tag::true_] = TagKind::complete;
-    t.of[crou_tag::integer] = t.of[crou_tag::floating] = TagKind::fixed8;
-    t.of[crou_tag::string] = TagKind::string;
-    t.of[crou_tag::bytes] = TagKind::bytes;
-    t.of[crou_tag::list] = t.of[crou_tag::tuple] = TagKind::list;
-    t.of[crou_tag::dict] = TagKind::dict;
-    t.of[crou_tag::tagged] = TagKind::tagged;
-  } else {
-    t.of[flux_tag::null] = t.of[flux_tag::false_] = t.of[flux_tag::true_] = TagKind::complete;
-    t.of[flux_tag::integer] = TagKind::varint_int;
-    t.of[flux_tag::floating] = TagKind::fixed8;
-    t.of[flux_tag::string] = TagKind::string;
-    t.of[flux_tag::bytes] = TagKind::bytes;
-    t.of[flux_tag::list] = t.of[flux_tag::tuple] = TagKind::list;
-    t.of[flux_tag::dict] = TagKind::dict;
-    t.of[flux_tag::tagged] = TagKind::tagged;
-  }
-  return t;
-}
-
-constexpr TagKinds flux_tag_kinds = tag_kinds(false);
-constexpr TagKinds crou_tag_kinds = tag_kinds(true);
-}  // namespace
 
 // The frame stack grows on the first nested record and keeps its capacity;
 // nothing is reserved up front, because a server holds one scanner per
@@ -77,8 +24,7 @@ void RecordScanner::reset() noexcept {
   stack_.clear();
   pos_ = 0;
   skip_ = 0;
-  varint_ = 0;
-  varint_bytes_ = 0;
+  varint_ = {};
   legacy_ = false;
   if (mode_ == Mode::record) {
     state_ = State::header;
@@ -108,8 +54,7 @@ void RecordScanner::push(std::uint64_t count, bool dict) { stack_.push_back(Fram
 
 void RecordScanner::start_varint(VarintUse use) noexcept {
   varint_use_ = use;
-  varint_ = 0;
-  varint_bytes_ = 0;
+  varint_ = {};
   state_ = State::varint;
 }
 
@@ -171,7 +116,7 @@ bool RecordScanner::at_item_boundary() const noexcept {
   if (legacy_) return false;
   switch (state_) {
     case State::tag: return true;
-    case State::varint: return varint_bytes_ == 0 && varint_use_ == VarintUse::key_len;
+    case State::varint: return varint_.bytes == 0 && varint_use_ == VarintUse::key_len;
     case State::header: return pos_ == 0 && mode_ == Mode::record;
     default: return false;
   }
@@ -210,26 +155,12 @@ __attribute__((noinline)) bool RecordScanner::fast_path_takes_other_text(const s
 }
 
 namespace {
-// Decodes a complete, valid varint at p; returns its length (0 when it is cut
-// by `end` or is not a valid 64-bit varint: the byte machine reports those).
-inline unsigned fast_varint(const std::uint8_t* p, const std::uint8_t* end, std::uint64_t& out) noexcept {
-  if (p < end && p[0] < 0x80) [[likely]] {
-    out = p[0];
-    return 1;
-  }
-  std::uint64_t v = 0;
-  const std::size_t avail = static_cast<std::size_t>(end - p);
-  for (unsigned i = 0; i < max_varint_bytes; ++i) {
-    if (i >= avail) return 0;
-    const std::uint8_t b = p[i];
-    if (i == max_varint_bytes - 1 && b > 1) return 0;
-    v |= static_cast<std::uint64_t>(b & 0x7F) << (7 * i);
-    if ((b & 0x80) == 0) {
-      out = v;
-      return i + 1;
-    }
-  }
-  return 0;
+// The length of the complete, valid varint at p (its value in v), or 0 when
+// it is cut by `end` or runs past 64 bits: the byte machine reports those.
+inline unsigned varint_length(const std::uint8_t* p, const std::uint8_t* end, std::uint64_t& v) noexcept {
+  const VarintRead r = read_varint(p, end);
+  v = r.value;
+  return r.next == nullptr ? 0 : static_cast<unsigned>(r.next - p);
 }
 }  // namespace
 
@@ -249,8 +180,7 @@ bool RecordScanner::scan_fast(const std::uint8_t*& p_ref, const std::uint8_t* co
   const bool key_first = state_ == State::varint;
 
   if (state_ == State::header) {
-    if (end - p < static_cast<std::ptrdiff_t>(flux_header_size) || std::memcmp(p, flux_magic, 4) != 0 ||
-        p[4] != flux_version)
+    if (end - p < static_cast<std::ptrdiff_t>(flux_header_size) || !is_flux_v1_header(p))
       return false;  // short, legacy or bad: the byte machine takes it
     p += flux_header_size;  // declared with the record: room unchanged
   }
@@ -265,6 +195,7 @@ bool RecordScanner::scan_fast(const std::uint8_t*& p_ref, const std::uint8_t* co
   }
   std::uint64_t v;
   unsigned vlen;
+  bool key_next;  // where the loop stopped
   if (key_first) goto key;
 
 value:
@@ -278,7 +209,7 @@ value:
         break;
       }
       // The varint's first byte was declared with the tag; more bytes are extra.
-      vlen = fast_varint(p + 1, end, v);
+      vlen = varint_length(p + 1, end, v);
       if (vlen == 0 || vlen - 1 >= room) goto stop_value;  // declare(1) for the varint, + continuation bytes
       p += 1 + vlen;
       room -= vlen;
@@ -289,7 +220,7 @@ value:
         v = p[1];
         vlen = 1;
       } else {
-        vlen = fast_varint(p + 1, end, v);
+        vlen = varint_length(p + 1, end, v);
         if (vlen == 0) goto stop_value;
       }
       if (vlen - 1 >= room || v > room - vlen || v > static_cast<std::uint64_t>(end - p - 1 - vlen)) goto stop_value;
@@ -313,7 +244,7 @@ value:
     case flux_tag::tagged: {
       if (depth + 1 > limits_.max_depth) goto stop_value;
       const std::uint8_t tag = *p;
-      vlen = fast_varint(p + 1, end, v);
+      vlen = varint_length(p + 1, end, v);
       if (vlen == 0 || vlen - 1 >= room) goto stop_value;
       std::uint64_t count = 1;
       bool dict = false;
@@ -339,7 +270,7 @@ value:
       goto value;
     }
     default:
-      if (*p >= small_int_first && *p <= small_int_last) {  // legacy one-byte ints
+      if (flux_tag_kind(*p) == TagKind::small_int) {  // legacy one-byte ints
         p += 1;
         break;
       }
@@ -374,7 +305,7 @@ key:
     room -= v;
     goto value;
   }
-  vlen = fast_varint(p, end, v);
+  vlen = varint_length(p, end, v);
   if (vlen == 0 || vlen - 1 > room || v > room - (vlen - 1) || v > static_cast<std::uint64_t>(end - p - vlen) ||
       !fast_path_takes_text(p + vlen, v, end))
     goto stop_key;
@@ -382,21 +313,23 @@ key:
   room -= vlen - 1 + v;
   goto value;
 
-  // Stop at the start of the current item; the byte machine goes on from here.
+  // Stop at the start of the current item (a key or a value); the byte
+  // machine goes on from here.
 stop_key:
-  if (depth != 0) stack_.push_back(Frame{remaining, in_dict, true});
-  pos_ += static_cast<std::size_t>(p - p_ref);
-  outstanding_ = (limits_.max_record_bytes - room) - pos_;
-  p_ref = p;
-  start_varint(VarintUse::key_len);
-  return false;
-
+  key_next = true;
+  goto stop;
 stop_value:
-  if (depth != 0) stack_.push_back(Frame{remaining, in_dict, false});
+  key_next = false;
+stop:
+  if (depth != 0) stack_.push_back(Frame{remaining, in_dict, key_next});
   pos_ += static_cast<std::size_t>(p - p_ref);
   outstanding_ = (limits_.max_record_bytes - room) - pos_;
   p_ref = p;
-  state_ = State::tag;
+  if (key_next) {
+    start_varint(VarintUse::key_len);
+  } else {
+    state_ = State::tag;
+  }
   return false;
 }
 
@@ -419,7 +352,7 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
           const bool flux = std::memcmp(header_, flux_magic, pos_) == 0 && b == flux_magic[pos_];
           const bool crou = std::memcmp(header_, crou_magic, pos_) == 0 && b == crou_magic[pos_];
           // Refused at the first wrong byte, reported (as the decoder does) at the magic's start.
-          if (!flux && !crou) return fail(ErrorCode::bad_header, 0, "not a FLUX record (magic byte 0x" + hex(b) + ")", used());
+          if (!flux && !crou) return fail(ErrorCode::bad_header, 0, "not a FLUX record (magic byte 0x" + hex_byte(b) + ")", used());
         } else if (pos_ == 4) {
           legacy_ = header_[0] == 'C';
           const std::uint8_t want = legacy_ ? crou_version : flux_version;
@@ -440,21 +373,25 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
         item_start_ = at;
         if (!stack_.empty() && stack_.back().key_next) {
           // Only legacy dicts get here: their keys are full string values.
-          if (tag != crou_tag::string)
-            return fail(ErrorCode::unknown_tag, at, "legacy dict key must be a string (tag 0x05), got 0x" + hex(tag), used());
+          if (tag != crou_tag::string) return fail(ErrorCode::unknown_tag, at, legacy_key_tag_message + hex_byte(tag), used());
           start_varint(VarintUse::key_len);
           break;
         }
         const TagKind kind = (legacy_ ? crou_tag_kinds : flux_tag_kinds).of[tag];
         switch (kind) {
-          case TagKind::complete:
+          case TagKind::null:
+          case TagKind::false_:
+          case TagKind::true_:
+          case TagKind::small_int:  // the tag is the value
             value_done();
             break;
-          case TagKind::fixed8:
+          case TagKind::fixed_int:
+          case TagKind::floating:
             if (!declare(8)) goto too_large;
             start_skip(8, Skipped::opaque);
             break;
           case TagKind::list:
+          case TagKind::tuple:
           case TagKind::dict:
           case TagKind::tagged:
             if (stack_.size() + 1 > limits_.max_depth)
@@ -473,27 +410,24 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
                                                      : VarintUse::list_count);
             break;
           case TagKind::unknown:
-            return fail(ErrorCode::unknown_tag, at,
-                        std::string(legacy_ ? "unknown legacy value tag 0x" : "unknown value tag 0x") + hex(tag), used());
+            return fail(ErrorCode::unknown_tag, at, unknown_tag_message(legacy_) + hex_byte(tag), used());
         }
         break;
       }
       case State::varint: {
-        if (varint_bytes_ == 0) item_start_ = pos_;
+        const bool first = varint_.bytes == 0;
+        if (first) item_start_ = pos_;
         const std::uint8_t b = *p++;
         ++pos_;
-        if (varint_bytes_ == 0) {
+        if (first) {
           --outstanding_;
         } else if (pos_ + outstanding_ > limits_.max_record_bytes) {
           goto too_large;
         }
-        if (varint_bytes_ == max_varint_bytes - 1 && b > 1)
+        const VarintAccumulator::Step step = varint_.add(b);
+        if (step == VarintAccumulator::Step::too_long)
           return fail(ErrorCode::varint_too_long, item_start_, "varint exceeds 64 bits", used());
-        varint_ |= static_cast<std::uint64_t>(b & 0x7F) << (7 * varint_bytes_);
-        ++varint_bytes_;
-        if (b & 0x80) {
-          if (varint_bytes_ == max_varint_bytes)
-            return fail(ErrorCode::varint_too_long, item_start_, "varint longer than 10 bytes", used());
+        if (step == VarintAccumulator::Step::more) {
           // A continuation bit promises one more byte: a record already at
           // the limit cannot have it (the decoder refuses it here too).
           if (pos_ + outstanding_ + 1 > limits_.max_record_bytes) {
@@ -502,31 +436,32 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
           }
           break;
         }
+        const std::uint64_t value = varint_.value;
         switch (varint_use_) {
           case VarintUse::int_value: value_done(); break;
           case VarintUse::key_len:
           case VarintUse::text_len:
           case VarintUse::bytes_len:
-            if (!declare(varint_)) goto too_large;
+            if (!declare(value)) goto too_large;
             if (varint_use_ == VarintUse::key_len) {
               // The key's value is next; its one byte was counted with the entry.
               stack_.back().key_next = false;
             }
-            start_skip(varint_, varint_use_ == VarintUse::key_len    ? Skipped::key
-                                : varint_use_ == VarintUse::text_len ? Skipped::text
-                                                                     : Skipped::opaque);
+            start_skip(value, varint_use_ == VarintUse::key_len    ? Skipped::key
+                              : varint_use_ == VarintUse::text_len ? Skipped::text
+                                                                   : Skipped::opaque);
             if (skip_ == 0) skip_done();
             break;
           case VarintUse::list_count:
           case VarintUse::dict_count: {
             const bool dict = varint_use_ == VarintUse::dict_count;
             const std::uint64_t unit = dict ? (legacy_ ? 3 : 2) : 1;
-            if (!declare(varint_ > UINT64_MAX / unit ? UINT64_MAX : varint_ * unit)) goto too_large;
-            if (varint_ == 0) {
+            if (!declare(value > UINT64_MAX / unit ? UINT64_MAX : value * unit)) goto too_large;
+            if (value == 0) {
               value_done();
               break;
             }
-            push(varint_, dict);
+            push(value, dict);
             if (dict && !legacy_) {
               start_varint(VarintUse::key_len);
             } else {
@@ -535,7 +470,7 @@ RecordScanner::Result RecordScanner::feed(std::span<const std::uint8_t> chunk) {
             break;
           }
           case VarintUse::tag_number:
-            if (varint_ > UINT32_MAX)
+            if (value > UINT32_MAX)
               return fail(ErrorCode::invalid_value, item_start_, "tag number exceeds 32 bits", used());
             if (!declare(1)) goto too_large;
             push(1, false);

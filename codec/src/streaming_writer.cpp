@@ -1,6 +1,6 @@
 #include "crous/streaming_writer.hpp"
 
-#include <cstring>
+#include <iterator>
 #include <string>
 
 #include "crous/flux.hpp"
@@ -14,9 +14,7 @@ using namespace detail;
 // Checks that an item may be written here and starts a record if none is open.
 void StreamingWriter::before_item() {
   if (stack_.empty()) {
-    scratch_.insert(scratch_.end(), flux_magic, flux_magic + 4);
-    scratch_.push_back(flux_version);
-    scratch_.push_back(0);
+    scratch_.insert(scratch_.end(), std::begin(flux_v1_header), std::end(flux_v1_header));
     return;
   }
   const Open& top = stack_.back();
@@ -49,8 +47,7 @@ void StreamingWriter::emit() {
 void StreamingWriter::begin(std::uint8_t tag, std::uint64_t varint, std::uint64_t items, bool dict) {
   before_item();
   scratch_.push_back(tag);
-  std::uint8_t buf[max_varint_bytes];
-  scratch_.insert(scratch_.end(), buf, put_varint(buf, varint));
+  append_varint(scratch_, varint);
   stack_.push_back(Open{items, dict, false});
 }
 
@@ -64,8 +61,7 @@ void StreamingWriter::key(std::string_view key) {
   Open& top = stack_.back();
   if (top.key_given) throw UsageError("key() called twice without a value");
   if (top.remaining == 0) throw UsageError("dict already holds all of its declared entries");
-  std::uint8_t buf[max_varint_bytes];
-  scratch_.insert(scratch_.end(), buf, put_varint(buf, key.size()));
+  append_varint(scratch_, key.size());
   scratch_.insert(scratch_.end(), key.begin(), key.end());
   top.key_given = true;
 }

@@ -72,14 +72,33 @@ std::size_t Value::size() const {
   }
 }
 
+namespace {
+template <class T, class Variant>
+bool same_alternative(const Variant& a, const Variant& b) noexcept {
+  return *std::get_if<T>(&a) == *std::get_if<T>(&b);
+}
+}  // namespace
+
+// Kind by kind rather than std::variant's ==, which reaches std::get (and
+// its bad_variant_access) where this function promises not to throw.
 bool operator==(const Value& a, const Value& b) noexcept {
   if (a.data_.index() != b.data_.index()) return false;
-  if (a.is_float()) {
-    // Bitwise: NaN equals NaN, -0.0 differs from 0.0 (FORMAT.md, golden README).
-    return std::bit_cast<std::uint64_t>(std::get<double>(a.data_)) ==
-           std::bit_cast<std::uint64_t>(std::get<double>(b.data_));
+  switch (a.kind()) {
+    case Kind::null: return true;
+    case Kind::boolean: return same_alternative<bool>(a.data_, b.data_);
+    case Kind::integer: return same_alternative<std::int64_t>(a.data_, b.data_);
+    case Kind::floating:
+      // Bitwise: NaN equals NaN, -0.0 differs from 0.0 (FORMAT.md, golden README).
+      return std::bit_cast<std::uint64_t>(*std::get_if<double>(&a.data_)) ==
+             std::bit_cast<std::uint64_t>(*std::get_if<double>(&b.data_));
+    case Kind::string: return same_alternative<std::string>(a.data_, b.data_);
+    case Kind::bytes: return same_alternative<Bytes>(a.data_, b.data_);
+    case Kind::list: return same_alternative<List>(a.data_, b.data_);
+    case Kind::tuple: return same_alternative<Tuple>(a.data_, b.data_);
+    case Kind::dict: return same_alternative<Dict>(a.data_, b.data_);
+    case Kind::tagged: return same_alternative<Tagged>(a.data_, b.data_);
   }
-  return a.data_ == b.data_;
+  return false;
 }
 
 // ---- ADL conversions for built-in types ----

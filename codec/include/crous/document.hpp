@@ -40,6 +40,12 @@ namespace detail {
 struct DocNode {
   std::uint64_t head;
   std::uint64_t payload;
+
+  // The text of a string, bytes or key node.
+  std::string_view text() const noexcept {
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): nodes keep the address as an integer, to stay 16 bytes
+    return {reinterpret_cast<const char*>(payload), static_cast<std::size_t>(head >> 8)};
+  }
 };
 struct DocumentBuilder;
 }  // namespace detail
@@ -145,6 +151,7 @@ class ValueRef {
   ValueRef item(std::size_t index) const;
   std::uint64_t count() const noexcept { return node_->head >> 8; }
   const detail::DocNode* child(std::uint64_t i) const noexcept { return base_ + node_->payload + i; }
+  Range<EntryRef> dict_entries() const noexcept;  // entries() of a node known to be a dict
   [[noreturn]] void throw_kind(Kind expected) const;
 
   const detail::DocNode* base_;
@@ -157,8 +164,7 @@ struct EntryRef {
 
   static constexpr std::size_t stride = 2;
   static EntryRef at(const detail::DocNode* base, const detail::DocNode* node) noexcept {
-    return {std::string_view(reinterpret_cast<const char*>(node->payload), static_cast<std::size_t>(node->head >> 8)),
-            ValueRef(base, node + 1)};
+    return {node->text(), ValueRef(base, node + 1)};
   }
 };
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "crous/detail/utf8_stream.hpp"
+#include "crous/detail/varint.hpp"
 #include "crous/error.hpp"
 #include "crous/limits.hpp"
 
@@ -93,8 +94,7 @@ class RecordScanner {
   bool legacy_ = false;  // CROU v2 tag set
   State state_ = State::header;
   VarintUse varint_use_ = VarintUse::int_value;
-  std::uint8_t varint_bytes_ = 0;
-  std::uint64_t varint_ = 0;
+  detail::VarintAccumulator varint_;
   std::uint64_t skip_ = 0;
   Skipped skipped_ = Skipped::opaque;
   std::size_t text_start_ = 0;  // offset of the first byte of the text being skipped

@@ -38,14 +38,14 @@ void write_document(CroutStyle style, std::string& out, OutputStream* drain, Wal
   writer.finish();
 }
 
-template <class Sink>
+template <EventSink Sink>
 void parse_single(std::string_view text, const Limits& limits, Sink& sink) {
   CroutParser<Sink> parser(text, 0, limits, sink);
   parser.parse_document();
   parser.expect_end();
 }
 
-template <class Sink>
+template <EventSink Sink>
 void walk_single(ByteView flux, const Limits& limits, Sink& sink) {
   const std::size_t size = walk_flux_record(flux, limits, sink);
   if (size != flux.size()) {

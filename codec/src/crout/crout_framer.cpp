@@ -54,16 +54,18 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
   while (state_ != State::done && pos_ < text.size()) {
     if (past_limit()) return Verdict::too_long;
     const char c = text[pos_];
+    if (skips_space(state_)) {
+      const Skip skip = skip_space(c);
+      if (skip == Skip::error) return Verdict::ready;
+      if (skip == Skip::space) {
+        ++pos_;
+        // Whitespace and whole comments before the document may be dropped.
+        if (state_ == State::before_document && space_ == Space::none) skippable_end_ = pos_;
+        continue;
+      }
+    }
     switch (state_) {
       case State::before_document:
-        switch (skip_space(c)) {
-          case Skip::space:
-            ++pos_;
-            if (space_ == Space::none) skippable_end_ = pos_;
-            continue;
-          case Skip::error: return Verdict::ready;
-          case Skip::token: break;
-        }
         state_ = State::header;
         matched_ = 0;
         continue;
@@ -83,11 +85,6 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
         state_ = State::before_root;
         continue;
       case State::before_root:
-        switch (skip_space(c)) {
-          case Skip::space: ++pos_; continue;
-          case Skip::error: return Verdict::ready;
-          case Skip::token: break;
-        }
         if (c == '@') {
           ++pos_;
           state_ = State::token_line;
@@ -107,11 +104,6 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
         continue;
       }
       case State::value:
-        switch (skip_space(c)) {
-          case Skip::space: ++pos_; continue;
-          case Skip::error: return Verdict::ready;
-          case Skip::token: break;
-        }
         ++pos_;
         switch (c) {
           case 'N':
@@ -140,11 +132,6 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
           default: return Verdict::ready;
         }
       case State::key:
-        switch (skip_space(c)) {
-          case Skip::space: ++pos_; continue;
-          case Skip::error: return Verdict::ready;
-          case Skip::token: break;
-        }
         if (!is_word_char(c)) return Verdict::ready;
         ++pos_;
         state_ = c == 's' ? State::key_s : State::key_word;
@@ -168,11 +155,6 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
         }
         continue;
       case State::after_key:
-        switch (skip_space(c)) {
-          case Skip::space: ++pos_; continue;
-          case Skip::error: return Verdict::ready;
-          case Skip::token: break;
-        }
         if (c != ':') return Verdict::ready;
         ++pos_;
         state_ = State::value;
@@ -225,21 +207,11 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
         }
         continue;
       case State::after_tag:
-        switch (skip_space(c)) {
-          case Skip::space: ++pos_; continue;
-          case Skip::error: return Verdict::ready;
-          case Skip::token: break;
-        }
         if (c != ':') return Verdict::ready;
         ++pos_;
         if (open(0) == Verdict::ready) return Verdict::ready;
         continue;
       case State::after_open:
-        switch (skip_space(c)) {
-          case Skip::space: ++pos_; continue;
-          case Skip::error: return Verdict::ready;
-          case Skip::token: break;
-        }
         if (c == closers_.back()) {
           ++pos_;
           closers_.pop_back();
@@ -249,11 +221,6 @@ CroutFramer::Verdict CroutFramer::scan(std::string_view text) {
         }
         continue;
       case State::after_value:
-        switch (skip_space(c)) {
-          case Skip::space: ++pos_; continue;
-          case Skip::error: return Verdict::ready;
-          case Skip::token: break;
-        }
         ++pos_;
         if (c == ',') {
           state_ = closers_.back() == '}' ? State::key : State::value;

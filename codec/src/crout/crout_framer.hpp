@@ -48,33 +48,36 @@ class CroutFramer {
   std::size_t skippable_end() const noexcept { return skippable_end_; }
 
  private:
+  // The states up to after_value take whitespace and comments before their
+  // token (skips_space); the order lets that be one comparison.
   enum class State : std::uint8_t {
     before_document,  // whitespace and comments, then "CROUT1"
+    before_root,      // whitespace, token lines ('@') or the root value
+    value,            // whitespace, then a value
+    key,              // whitespace, then a dict key
+    after_key,        // whitespace, then ':'
+    after_tag,        // whitespace, then ':'
+    after_open,       // whitespace, then the closer or the first item
+    after_value,      // whitespace, then ',' or the closer
     header,           // inside "CROUT1"
     header_end,       // '\r'? '\n'
     header_lf,        // '\n' after '\r'
-    before_root,      // whitespace, token lines ('@') or the root value
     token_line,       // up to and including '\n'
-    value,            // whitespace, then a value
-    key,              // whitespace, then a dict key
     key_s,            // 's' in key position: a length follows if a digit does
     key_word,         // a bare-word key
-    after_key,        // whitespace, then ':'
     number,           // characters of an i/f number
     length_first,     // first digit of an s/b length
     length,           // more digits, then ':'
     raw,              // raw bytes of a string, hex digits of bytes
     tag_first,        // first digit of a tag number
     tag,              // more digits, then whitespace and ':'
-    after_tag,        // whitespace, then ':'
-    after_open,       // whitespace, then the closer or the first item
-    after_value,      // whitespace, then ',' or the closer
     done,
   };
   enum class Space : std::uint8_t { none, slash, comment };
 
   enum class Skip : std::uint8_t { space, token, error };
 
+  static bool skips_space(State state) noexcept { return state <= State::after_value; }
   Skip skip_space(char c);        // whitespace and `//` comments
   Verdict value_done();           // a value ended just before pos_
   Verdict open(char closer);      // 0 for a tagged value, which has no closer

@@ -11,15 +11,16 @@
 #include <vector>
 
 #include "crous/limits.hpp"
-#include "crout/hex.hpp"
+#include "crout/events.hpp"
 #include "crout/text_cursor.hpp"
 #include "crout/token_map.hpp"
 #include "flux_parser.hpp"  // all_ascii
+#include "hex.hpp"
 #include "utf8.hpp"
 
 namespace crous::detail {
 
-template <class Sink>
+template <EventSink Sink>
 class CroutParser {
  public:
   // `complete`: nothing follows `text`. A stream reader that may still

@@ -21,7 +21,7 @@ struct Parsed {
   bool root_is_number;
 };
 
-template <class Sink>
+template <detail::EventSink Sink>
 Parsed parse_one(Sink& sink, std::string_view text, std::size_t start, const Limits& limits, detail::TextOrigin origin, bool complete) {
   detail::CroutParser<Sink> parser(text, start, limits, sink, origin, complete);
   const std::size_t end = parser.parse_document();

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "crous/stream.hpp"
-#include "crout/hex.hpp"
+#include "hex.hpp"
 #include "crout/text_cursor.hpp"
 
 namespace crous::detail {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crous/crout.hpp"
+#include "crout/events.hpp"
 #include "crout/token_table.hpp"
 
 namespace crous::detail {
@@ -59,5 +60,6 @@ class CroutWriter {
   std::size_t level_ = 0;      // open brackets, for indentation
   bool after_prefix_ = false;  // a key or tag prefix was written; its value follows directly
 };
+static_assert(EventSink<CroutWriter>);
 
 }  // namespace crous::detail

@@ -3,6 +3,7 @@
 // annotator can step over each item's bytes without checking them again.
 #include <algorithm>
 #include <charconv>
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -11,6 +12,7 @@
 #include "crout/events.hpp"
 #include "crout/flux_events.hpp"
 #include "flux_format.hpp"
+#include "hex.hpp"
 
 namespace crous {
 
@@ -59,7 +61,7 @@ class Annotator {
 
   void header() {
     meaning_ = legacy_ ? "header CROU v2 (legacy), flags 0x" : "header FLUX v1, flags 0x";
-    meaning_ += hex(record_[5]);
+    meaning_ += detail::hex_byte(record_[5]);
     print_item(flux_header_size);
   }
 
@@ -106,21 +108,21 @@ class Annotator {
 
   // A container's count is the varint after its tag byte.
   void open(const char* kind, const char* one, const char* many) {
-    const std::size_t end = varint_end(pos_ + 1);
-    std::uint64_t count = 0;
-    for (std::size_t i = pos_ + 1, shift = 0; i < end; ++i, shift += 7) count |= std::uint64_t{record_[i] & 0x7Fu} << shift;
-    meaning_ = std::string(kind) + ", " + plural(count, one, many);
-    print_item(end - pos_);
+    const detail::VarintRead count = varint_at(pos_ + 1);
+    meaning_ = std::string(kind) + ", " + plural(count.value, one, many);
+    print_item(offset_of(count.next) - pos_);
     ++depth_;
   }
 
   // Size of an item whose varint length starts at `length_at` and is
   // followed by `payload` bytes.
   std::size_t sized(std::size_t length_at, std::size_t payload) const { return varint_end(length_at) + payload - pos_; }
-  std::size_t varint_end(std::size_t at) const {
-    while (record_[at] & 0x80) ++at;
-    return at + 1;
+  std::size_t varint_end(std::size_t at) const { return offset_of(varint_at(at).next); }
+  // The walk before has validated the record: every varint is complete.
+  detail::VarintRead varint_at(std::size_t at) const {
+    return detail::read_varint(record_.data() + at, record_.data() + record_.size());
   }
+  std::size_t offset_of(const std::uint8_t* p) const { return static_cast<std::size_t>(p - record_.data()); }
 
   // Prints the next `size` bytes with the pending meaning, eliding the
   // middle of long values.
@@ -140,19 +142,14 @@ class Annotator {
 
   void print_line(std::size_t begin, std::size_t end, bool first) {
     char offset[32];
-    std::snprintf(offset, sizeof offset, "%08llx  ", static_cast<unsigned long long>(base_ + begin));
+    std::snprintf(offset, sizeof offset, "%08" PRIx64 "  ", base_ + begin);
     std::string hex_column;
-    for (std::size_t i = begin; i < end; ++i) hex_column += hex(record_[i]) + " ";
+    for (std::size_t i = begin; i < end; ++i) hex_column += detail::hex_byte(record_[i]) + " ";
     hex_column.resize(bytes_per_line * 3 + 1, ' ');
     out_ += offset + hex_column;
     if (first) out_ += std::string(2 * depth_, ' ') + meaning_;
     while (!out_.empty() && out_.back() == ' ') out_.pop_back();
     out_ += '\n';
-  }
-
-  static std::string hex(std::uint8_t b) {
-    static constexpr char digits[] = "0123456789abcdef";
-    return {digits[b >> 4], digits[b & 15]};
   }
 
   ByteView record_;

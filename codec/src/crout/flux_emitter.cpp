@@ -12,8 +12,7 @@ namespace crous::detail {
 
 FluxEmitter::FluxEmitter(Bytes& out, const Limits& limits)
     : out_(out), start_(out.size()), max_bytes_(limits.max_record_bytes) {
-  static constexpr std::uint8_t header[flux_header_size] = {'F', 'L', 'U', 'X', flux_version, 0};
-  put_raw(header, sizeof header);
+  put_raw(flux_v1_header, sizeof flux_v1_header);
 }
 
 void FluxEmitter::null_value() {
@@ -35,9 +34,9 @@ void FluxEmitter::integer(std::int64_t n) {
 void FluxEmitter::floating(double d) {
   item();
   put_tag(flux_tag::floating);
-  auto bits = std::bit_cast<std::uint64_t>(d);
-  if constexpr (std::endian::native == std::endian::big) bits = __builtin_bswap64(bits);
-  put_raw(&bits, sizeof bits);
+  std::uint8_t bits[8];
+  store_u64_le(bits, std::bit_cast<std::uint64_t>(d));
+  put_raw(bits, sizeof bits);
 }
 
 void FluxEmitter::string(std::string_view s) {

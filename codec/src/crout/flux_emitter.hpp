@@ -12,6 +12,7 @@
 
 #include "crous/limits.hpp"
 #include "crous/value.hpp"
+#include "crout/events.hpp"
 
 namespace crous::detail {
 
@@ -52,5 +53,6 @@ class FluxEmitter {
   std::size_t max_bytes_;
   std::vector<Open> stack_;
 };
+static_assert(EventSink<FluxEmitter>);
 
 }  // namespace crous::detail

@@ -15,11 +15,12 @@
 
 #include "crous/flux.hpp"
 #include "crous/limits.hpp"
+#include "crout/events.hpp"
 #include "flux_parser.hpp"
 
 namespace crous::detail {
 
-template <class Sink>
+template <EventSink Sink>
 class FluxEvents {
  public:
   using Slot = unsigned;  // tagged wrappers to close after this value
@@ -72,9 +73,10 @@ class FluxEvents {
   }
   Sink& sink_;
 };
+static_assert(FluxBuilder<FluxEvents<IgnoreEvents>>);
 
 // Walks the header and one value of `data`; returns the record's size.
-template <class Sink>
+template <EventSink Sink>
 std::size_t walk_flux_record(ByteView data, const Limits& limits, Sink& sink) {
   FluxParser<FluxEvents<Sink>> parser(data, limits, FluxEvents<Sink>(sink));
   parser.header();

@@ -32,7 +32,7 @@ TokenTable::TokenTable(Counts counts) {
 char TokenTable::find(std::string_view key) const noexcept {
   if (index_.empty()) return 0;
   const auto it = index_.find(key);
-  return it == index_.end() ? 0 : it->second;
+  return it == index_.end() ? char{0} : it->second;
 }
 
 void TokenTable::write_lines(std::string& out) const {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "crous/value.hpp"
+#include "crout/events.hpp"
 
 namespace crous::detail {
 
@@ -57,5 +58,6 @@ class ValueBuilder {
   std::vector<std::string_view> keys_;  // keys of every open dict, innermost last
   Value root_;
 };
+static_assert(EventSink<ValueBuilder>);
 
 }  // namespace crous::detail

@@ -1,10 +1,11 @@
 #pragma once
 // A Value tree -> events (the tree path of to_crout, and key counting).
 #include "crous/value.hpp"
+#include "crout/events.hpp"
 
 namespace crous::detail {
 
-template <class Sink>
+template <EventSink Sink>
 void walk_value(const Value& value, Sink& sink) {
   switch (value.kind()) {
     case Kind::null: sink.null_value(); return;
