@@ -7,6 +7,10 @@
 #   scripts/install-deps.sh --bench    also the peers the benchmarks compare against, and curl
 #                                      (scrapes in scripts/bench-metrics.sh, queries in scripts/prometheus-demo.sh)
 #   scripts/install-deps.sh --clang    also clang 14 and its runtimes (sanitizers, libFuzzer)
+#   scripts/install-deps.sh --image    only what scripts/test-image.sh needs where no Docker engine
+#                                      runs: rootful podman (runc, netavark + aardvark-dns for
+#                                      names, iptables for published ports), debootstrap for the
+#                                      base images, docker-compose for docker-compose.yml
 set -euo pipefail
 
 build_packages=(
@@ -19,6 +23,7 @@ build_packages=(
 )
 bench_packages=(redis-server redis-tools libzstd-dev curl)
 clang_packages=(clang-14 libclang-rt-14-dev)
+image_packages=(podman runc netavark aardvark-dns iptables debootstrap docker-compose)
 # liblz4-1: LZ4 connections; prometheus-cpp's core library and civetweb: the metrics listener.
 runtime_packages=(libspdlog1.10 libfmt9 libssl3 liblz4-1 libprometheus-cpp-core1.0 libcivetweb1)
 
@@ -26,8 +31,9 @@ case "${1:-}" in
   --runtime) wanted=("${runtime_packages[@]}") ;;
   --bench) wanted=("${build_packages[@]}" "${bench_packages[@]}") ;;
   --clang) wanted=("${build_packages[@]}" "${clang_packages[@]}") ;;
+  --image) wanted=("${image_packages[@]}") ;;
   "") wanted=("${build_packages[@]}") ;;
-  *) echo "usage: $0 [--runtime|--bench|--clang]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--runtime|--bench|--clang|--image]" >&2; exit 2 ;;
 esac
 
 missing=()
