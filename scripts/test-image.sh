@@ -339,7 +339,7 @@ check_drain() {  # port
   (
     for ((chunks = 1; chunks <= max_chunks; chunks++)); do
       cat "$work/chunk.flux" >&3 || exit 1
-      echo "$chunks" >"$work/chunks"
+      echo "$chunks" >"$work/chunks.new" && mv "$work/chunks.new" "$work/chunks"   # never read half-written
       [[ -e $work/signalled ]] && exit 0
     done
   ) &
