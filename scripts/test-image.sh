@@ -109,9 +109,12 @@ fi
 # The test's containers and network: left by a run that was killed (a ctest
 # timeout kills without running traps), and removed again at the end.
 remove_test_containers() {
-  local containers
+  local containers container
   mapfile -t containers < <($engine ps -aq --filter "label=com.docker.compose.project=$project" 2>/dev/null || true)
-  $engine rm -f "$server" "${containers[@]}" >/dev/null 2>&1 || true
+  # One at a time: a name that is already gone must not stop the others.
+  for container in "$server" "${containers[@]}"; do
+    $engine rm -f "$container" >/dev/null 2>&1 || true
+  done
   $engine network rm "${project}_default" >/dev/null 2>&1 || true
 }
 
@@ -425,3 +428,10 @@ ensure_base_images
 build_image
 check_container
 check_compose
+
+# The clean-up is part of the test: nothing of it may be left.
+remove_test_containers
+# (filters of different keys combine with AND, hence two queries)
+left=$($engine ps -aq --filter "label=com.docker.compose.project=$project"; $engine ps -aq --filter "name=^$server\$")
+[[ -z $left ]] || fail "containers left after the clean-up: $left"
+if $engine network inspect "${project}_default" >/dev/null 2>&1; then fail "network ${project}_default left"; fi
