@@ -99,13 +99,16 @@ grep -Eq 'CROUS_METRICS_ADDRESS=0\.0\.0\.0' <<<"$runtime_stage" ||
 if grep -Eq 'CROUS_METRICS_PORT=' <<<"$runtime_stage"; then
   problem "metrics are off by default: the image must not set CROUS_METRICS_PORT"
 fi
+# A host port in docker-compose.yml: the number, or a variable defaulting to
+# it ("${CROUS_PUBLISH_PORT:-7878}:7878"; scripts/test-image.sh moves it).
+published_as() { echo "(\\\$\\{[A-Z_]+:-$1\\}|$1)"; }
 exposed=" $(sed -nE 's/^EXPOSE (.*)/\1/p' <<<"$runtime_stage" | tr -s ' ') "
 compose_metrics_port=$(sed -nE 's/^[[:space:]]*CROUS_METRICS_PORT:[[:space:]]*"?([0-9]+)"?.*/\1/p' "$compose" 2>/dev/null | head -n1)
 if [[ -z $compose_metrics_port ]]; then
   problem "docker-compose.yml must enable metrics on crous-server (CROUS_METRICS_PORT)"
 else
   [[ $exposed == *" $compose_metrics_port "* ]] || problem "EXPOSE must list the metrics port $compose_metrics_port (EXPOSE:$exposed)"
-  grep -q ":$compose_metrics_port:$compose_metrics_port\"" "$compose" ||
+  grep -Eq ":$(published_as "$compose_metrics_port"):$compose_metrics_port\"" "$compose" ||
     problem "docker-compose.yml must publish the metrics port $compose_metrics_port"
 fi
 
@@ -125,7 +128,7 @@ grep -Eq '^HEALTHCHECK .*CMD \["crous-echo", "--op", "ping"' <<<"$runtime_stage"
 # ---- docker-compose.yml ----
 if [[ -f $compose ]]; then
   grep -q "$config_src:$config_dst" "$compose" || problem "docker-compose.yml must mount $config_src at $config_dst"
-  grep -q "\"$expose_port:$expose_port\"" "$compose" || problem "docker-compose.yml must publish port $expose_port"
+  grep -Eq "\"$(published_as "$expose_port"):$expose_port\"" "$compose" || problem "docker-compose.yml must publish port $expose_port"
   grep -q 'crous-echo' "$compose" || problem "docker-compose.yml needs the one-shot crous-echo service"
 else
   problem "missing $compose"

@@ -9,7 +9,11 @@
 #   scripts/install-deps.sh --bench    also the peers the benchmarks compare against, and curl
 #                                      (scrapes in scripts/bench-metrics.sh, queries in scripts/prometheus-demo.sh)
 #   scripts/install-deps.sh --clang    also clang 14 and its runtimes (sanitizers, libFuzzer), and
-#                                      clang-tidy 14 (scripts/tidy.sh)
+#                                      clang-tidy 14 (scripts/tidy.sh) and clang-format 14 (scripts/format.sh)
+#   scripts/install-deps.sh --image    only what scripts/test-image.sh needs where no Docker engine
+#                                      runs: rootful podman (runc, netavark + aardvark-dns for
+#                                      names, iptables for published ports), debootstrap for the
+#                                      base images, docker-compose for docker-compose.yml
 set -euo pipefail
 
 build_packages=(
@@ -22,7 +26,8 @@ build_packages=(
   dpkg-dev file
 )
 bench_packages=(redis-server redis-tools libzstd-dev curl)
-clang_packages=(clang-14 libclang-rt-14-dev clang-tidy-14)
+clang_packages=(clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14)
+image_packages=(podman runc netavark aardvark-dns iptables debootstrap docker-compose)
 # liblz4-1: LZ4 connections; prometheus-cpp's core library and civetweb: the metrics listener.
 runtime_packages=(libspdlog1.10 libfmt9 libssl3 liblz4-1 libprometheus-cpp-core1.0 libcivetweb1)
 
@@ -30,8 +35,9 @@ case "${1:-}" in
   --runtime) wanted=("${runtime_packages[@]}") ;;
   --bench) wanted=("${build_packages[@]}" "${bench_packages[@]}") ;;
   --clang) wanted=("${build_packages[@]}" "${clang_packages[@]}") ;;
+  --image) wanted=("${image_packages[@]}") ;;
   "") wanted=("${build_packages[@]}") ;;
-  *) echo "usage: $0 [--runtime|--bench|--clang]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--runtime|--bench|--clang|--image]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -46,7 +46,7 @@ TEST(DockerfileCheck, CatchesDrift) {
       {"/src/build/bin/crous-echo ", "/src/build/bin/crous-echo /src/build/bin/crous-nonesuch ", "crous-nonesuch"},
       {"COPY config/crous-server.conf", "COPY config/missing.conf", "does not exist"},
       {"RUN scripts/install-deps.sh", "RUN apt-get update && apt-get install -y g++ && scripts/install-deps.sh", "install-deps.sh"},
-      {"-DCMAKE_BUILD_TYPE=Release \\", "-DCMAKE_BUILD_TYPE=Debug \\", "configure differs"},
+      {"-DCMAKE_BUILD_TYPE=Release -DCROUS_BUILD_TESTS", "-DCMAKE_BUILD_TYPE=Debug -DCROUS_BUILD_TESTS", "configure differs"},
       {"USER 10001:10001", "USER root", "non-root"},
       {"ENTRYPOINT [\"crous-server\"]", "ENTRYPOINT crous-server", "exec form"},
       {"CROUS_PORT=7878", "CROUS_PORT=7878 CROUS_NO_SUCH_SETTING=1", "CROUS_NO_SUCH_SETTING"},
