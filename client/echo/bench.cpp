@@ -48,6 +48,7 @@ class Bench {
     if (show_progress_) std::fputs("\r\033[K", stderr);
     if (failure_) std::rethrow_exception(failure_);
     print_summary(out);
+    if (not_answered_ != 0) return 3;
     return errors_ == 0 ? 0 : 1;
   }
 
@@ -64,18 +65,25 @@ class Bench {
   }
 
   // One of the K callers: takes the next call while any are left, so K
-  // calls stay in flight until the end.
+  // calls stay in flight until the end. With --reconnect a call the lost
+  // connection left unanswered is counted and the run goes on; any other
+  // ClientError (a reconnect that gave up) ends it.
   awaitable<void> caller() {
     while (issued_ < total_) {
       ++issued_;
       const auto sent = Clock::now();
+      bool answered = true;
       try {
-        co_await client_.async_call(record_, use_awaitable);
+        co_await client_.async_call(record_, call_options(options_), use_awaitable);
       } catch (const client::ServerError&) {
         ++errors_;
+      } catch (const client::ClientError& e) {
+        if (e.code() != client::ClientErrc::not_answered) throw;
+        ++not_answered_;
+        answered = false;
       }
-      latencies_.push_back(Clock::now() - sent);
-      if (latencies_.size() == total_) finish();
+      if (answered) latencies_.push_back(Clock::now() - sent);
+      if (++completed_ == total_) finish();
     }
   }
 
@@ -93,10 +101,10 @@ class Bench {
   }
 
   void report_progress() {
-    std::fprintf(stderr, "\r%zu/%zu records", latencies_.size(), total_);
+    std::fprintf(stderr, "\r%zu/%zu records", completed_, total_);
     progress_.expires_after(std::chrono::milliseconds(200));
     progress_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec && latencies_.size() < total_ && !failure_) report_progress();
+      if (!ec && completed_ < total_ && !failure_) report_progress();
     });
   }
 
@@ -111,6 +119,10 @@ class Bench {
     if (options_.compression != client::Compression::none) {
       out << fmt::format("compression {}\n", client::to_string(client_.compression()));
     }
+    if (options_.reconnect.enabled) {
+      const client::ReconnectStats stats = client_.reconnect_stats();
+      out << fmt::format("reconnects {}  resent {}  not answered {}\n", stats.reconnects, stats.resent, not_answered_);
+    }
   }
 
   const EchoOptions& options_;
@@ -120,7 +132,9 @@ class Bench {
   Value record_;
   std::size_t total_;
   std::size_t issued_ = 0;
+  std::size_t completed_ = 0;
   std::size_t errors_ = 0;
+  std::size_t not_answered_ = 0;
   std::vector<Clock::duration> latencies_;
   Clock::time_point started_;
   Clock::time_point finished_;

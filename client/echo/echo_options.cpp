@@ -13,6 +13,7 @@ const char* const usage_text =
     "                  [--timeout MS] [--quiet] [--count N [--pipeline K]]\n"
     "                  [--tls] [--cacert FILE] [--cert FILE --key FILE]\n"
     "                  [--servername NAME] [--insecure] [--compress lz4|none]\n"
+    "                  [--reconnect] [--reconnect-attempts N] [--idempotent]\n"
     "                  [RECORD ...]\n"
     "\n"
     "Sends records to a crous-server and prints each response.\n"
@@ -31,6 +32,13 @@ const char* const usage_text =
     "  --compress C    lz4: ask the server to LZ4-compress the connection both\n"
     "                  ways (a server that declines is used uncompressed, with a\n"
     "                  warning); none (default): no hello, plain records\n"
+    "  --reconnect     when the server closes the connection, reconnect (backoff,\n"
+    "                  at most 6 attempts) for the requests not sent yet; those\n"
+    "                  sent but not answered are reported (not_answered), not\n"
+    "                  resent; --count's summary counts both\n"
+    "  --reconnect-attempts N  connect attempts per reconnect (implies --reconnect)\n"
+    "  --idempotent    the requests may be processed twice: resend those a lost\n"
+    "                  connection left unanswered (implies --reconnect)\n"
     "\n"
     "TLS (each of these flags turns TLS on; the server's certificate is verified\n"
     "unless --insecure):\n"
@@ -48,7 +56,8 @@ const char* const usage_text =
     "\n"
     "Exit status: 0 all responses fine, 1 some response was an error record,\n"
     "2 bad command line, input or TLS file, 3 connection failed (refused, timeout,\n"
-    "closed, TLS handshake refused, compression hello failed).\n";
+    "closed, TLS handshake refused, compression hello failed; with --reconnect:\n"
+    "some request not answered, or the reconnect gave up).\n";
 
 namespace {
 
@@ -166,6 +175,14 @@ std::optional<EchoOptions> parse_echo_args(int argc, char** argv) {
       options.tls.verify_peer = false;
     } else if (arg == "--compress") {
       options.compression = parse_compression(arg, value());
+    } else if (arg == "--reconnect") {
+      options.reconnect.enabled = true;
+    } else if (arg == "--reconnect-attempts") {
+      options.reconnect.max_attempts = parse_number<unsigned>(arg, value(), 1);
+      options.reconnect.enabled = true;
+    } else if (arg == "--idempotent") {
+      options.idempotent = true;
+      options.reconnect.enabled = true;
     } else if (arg == "--") {
       options.records.insert(options.records.end(), argv + i + 1, argv + argc);
       break;
@@ -189,7 +206,10 @@ client::Options client_options(const EchoOptions& options) {
   return client::Options{.connect_timeout = options.timeout,
                          .timeout = options.timeout,
                          .tls = options.tls,
-                         .compression = options.compression};
+                         .compression = options.compression,
+                         .reconnect = options.reconnect};
 }
+
+client::CallOptions call_options(const EchoOptions& options) { return {.idempotent = options.idempotent}; }
 
 }  // namespace crous::echo

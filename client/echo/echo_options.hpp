@@ -24,6 +24,8 @@ struct EchoOptions {
   std::vector<std::string> records;  // CROUT, JSON or @file
   client::TlsOptions tls;            // --tls and friends (tls.enabled: use TLS)
   client::Compression compression = client::Compression::none;  // --compress
+  client::ReconnectPolicy reconnect{};  // --reconnect, --reconnect-attempts (reconnect.enabled: on)
+  bool idempotent = false;              // --idempotent: requests lost with a connection are resent
 };
 
 // Bad command line; the message says what is wrong.
@@ -37,13 +39,17 @@ class UsageError : public std::runtime_error {
 // turns TLS on (tls.enabled).
 std::optional<EchoOptions> parse_echo_args(int argc, char** argv);
 
-// The client settings the options ask for (timeouts, TLS, compression).
+// The client settings the options ask for (timeouts, TLS, compression,
+// reconnects).
 client::Options client_options(const EchoOptions& options);
 
 // After connect: a warning on stderr (unless --quiet) when --compress asked
 // for compression and the server chose none. Not an error: the records
 // still go through, only uncompressed.
 void warn_if_declined(const EchoOptions& options, client::Compression chosen);
+
+// The per-call options (--idempotent).
+client::CallOptions call_options(const EchoOptions& options);
 
 extern const char* const usage_text;
 

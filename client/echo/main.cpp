@@ -19,16 +19,29 @@ using namespace crous::echo;
 enum Exit { ok = 0, error_response = 1, bad_input = 2, connection_failed = 3 };
 
 // All records go out in one pipelined flush; responses print as they are read.
+// With --reconnect a request that was not answered (or could not be sent
+// after a reconnect gave up) is reported on stderr and the others go on.
 int run_calls(const EchoOptions& options, const std::vector<Value>& records) {
   client::Client connection(client_options(options));
   connection.connect(options.host, options.port);
   warn_if_declined(options, connection.compression());
-  for (const auto& record : records) connection.send(record);
+  for (const auto& record : records) connection.send(record, call_options(options));
   connection.flush();
   int status = ok;
   for (std::size_t i = 0; i < records.size(); ++i) {
-    const Value response = connection.receive_record();
-    if (client::server_error_in(response)) status = error_response;
+    Value response;
+    try {
+      response = connection.receive_record();
+    } catch (const client::ClientError& e) {
+      // Without the policy, or when the client forgot the requests after
+      // this one (a refused TLS session closes it for good), the failure
+      // ends the run.
+      if (!options.reconnect.enabled || connection.outstanding() != records.size() - i - 1) throw;
+      std::fprintf(stderr, "crous-echo: record %zu: %s\n", i + 1, e.what());
+      status = connection_failed;
+      continue;
+    }
+    if (client::server_error_in(response) && status == ok) status = error_response;
     if (!options.quiet) print_response(response, options.format, std::cout);
   }
   std::cout.flush();

@@ -18,10 +18,12 @@ void AsyncClient::start_connect(std::string host, unsigned short port, std::uniq
   });
 }
 
-void AsyncClient::start_call(Value request, std::unique_ptr<detail::Completion> completion) {
-  boost::asio::post(connection_->strand(), [connection = connection_, request = std::move(request),
+ReconnectStats AsyncClient::reconnect_stats() const noexcept { return connection_->reconnect_stats(); }
+
+void AsyncClient::start_call(Value request, CallOptions options, std::unique_ptr<detail::Completion> completion) {
+  boost::asio::post(connection_->strand(), [connection = connection_, request = std::move(request), options,
                                             completion = std::move(completion)]() mutable {
-    connection->call(request, std::move(completion));
+    connection->call(request, options, std::move(completion));
   });
 }
 

@@ -28,6 +28,15 @@ class RequestBuffer {
     encode_flux(request, plain_);
     lz4_->write(plain_, bytes_);  // full pages leave as blocks at once
   }
+  // A request encoded earlier (kept by a reconnecting client to write it on
+  // whichever connection is open when its turn comes).
+  void append_encoded(ByteView flux) {
+    if (lz4_) {
+      lz4_->write(flux, bytes_);
+    } else {
+      bytes_.insert(bytes_.end(), flux.begin(), flux.end());
+    }
+  }
 
   // The bytes of the next write. Compressed, the partly filled page is ended
   // as a block first: otherwise the last requests would stay here, and the

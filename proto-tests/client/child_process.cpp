@@ -135,8 +135,10 @@ unsigned short free_port() {
   return ntohs(addr.sin_port);
 }
 
-ServerProcess::ServerProcess(const std::vector<std::string>& extra_args)
-    : port_(free_port()), process_(bin_dir() / "crous-server", [&] {
+ServerProcess::ServerProcess(const std::vector<std::string>& extra_args) : ServerProcess(extra_args, free_port()) {}
+
+ServerProcess::ServerProcess(const std::vector<std::string>& extra_args, unsigned short port)
+    : port_(port), process_(bin_dir() / "crous-server", [&] {
         std::vector<std::string> args{"--listen-address", "127.0.0.1", "--port", std::to_string(port_), "--log-level", "warn"};
         args.insert(args.end(), extra_args.begin(), extra_args.end());
         return args;
@@ -153,8 +155,10 @@ ServerProcess::~ServerProcess() {
 
 int ServerProcess::stop() {
   process_.signal(SIGTERM);
-  return process_.wait(std::chrono::seconds(20)).exit_code;
+  return wait();
 }
+
+int ServerProcess::wait() { return process_.wait(std::chrono::seconds(20)).exit_code; }
 
 ChildResult run_echo_json(unsigned short port, std::vector<std::string> args) {
   args.insert(args.begin(), {"--port", std::to_string(port), "--format", "json", "--timeout", "5000"});

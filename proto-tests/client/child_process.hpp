@@ -58,10 +58,16 @@ unsigned short free_port();
 class ServerProcess {
  public:
   explicit ServerProcess(const std::vector<std::string>& extra_args = {});
+  // On a given port: a server restarted where clients expect it.
+  ServerProcess(const std::vector<std::string>& extra_args, unsigned short port);
   ~ServerProcess();
   unsigned short port() const noexcept { return port_; }
   // SIGTERM and wait; returns the exit code.
   int stop();
+  // Sends `signo` and returns at once (SIGTERM: the drain starts).
+  void signal(int signo) { process_.signal(signo); }
+  // Waits (at most 20 s) for the process to end; returns the exit code.
+  int wait();
 
  private:
   unsigned short port_;

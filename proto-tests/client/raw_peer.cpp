@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -49,47 +51,74 @@ int accept_one(int listener) {
 
 }  // namespace
 
-RawPeer::RawPeer(Script script) {
+RawPeer::RawPeer(Script script) : RawPeer(std::vector<Script>{std::move(script)}) {}
+
+RawPeer::RawPeer(std::vector<Script> scripts) {
   listener_ = bound_socket(port_);
   ::listen(listener_, 4);
-  thread_ = std::thread([this, script = std::move(script)] {
-    const int fd = accept_one(listener_);
-    if (fd < 0) {
-      ADD_FAILURE() << "raw peer: no client connected within " << io_timeout_ms << " ms";
-      return;
+  thread_ = std::thread([this, scripts = std::move(scripts)] {
+    for (std::size_t i = 0; i < scripts.size(); ++i) {
+      const int fd = accept_one(listener_);
+      if (fd < 0) {
+        ADD_FAILURE() << "raw peer: no client connection " << i + 1 << " within " << io_timeout_ms << " ms";
+        break;
+      }
+      // After the last connection the peer is gone: connecting is refused.
+      if (i + 1 == scripts.size()) ::close(std::exchange(listener_, -1));
+      try {
+        scripts[i](fd);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "raw peer script " << i + 1 << " failed: " << e.what();
+      }
+      ::close(fd);
     }
-    try {
-      script(fd);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "raw peer script failed: " << e.what();
-    }
-    ::close(fd);
   });
 }
 
 RawPeer::~RawPeer() {
   thread_.join();
-  ::close(listener_);
+  if (listener_ >= 0) ::close(listener_);
 }
 
-std::vector<Value> RawPeer::read_requests(int fd, std::size_t count) {
-  std::vector<Value> requests;
+namespace {
+
+// The next request, read one byte at a time (which keeps the bytes of later
+// records in the socket, where the next call or the client's close finds
+// them); nullopt when the stream ends cleanly before one starts.
+std::optional<Value> read_one_request(int fd) {
   std::vector<std::uint8_t> record;
   RecordScanner scanner;
   std::uint8_t byte = 0;
-  // One byte at a time keeps the bytes of later records in the socket,
-  // where the next call (or the client's close) finds them.
-  while (requests.size() < count) {
-    if (::recv(fd, &byte, 1, 0) != 1) throw std::runtime_error("raw peer: request stream ended or timed out");
+  for (;;) {
+    const ssize_t got = ::recv(fd, &byte, 1, 0);
+    if (got == 0 && record.empty()) return std::nullopt;
+    if (got != 1) throw std::runtime_error("raw peer: request stream ended or timed out");
     record.push_back(byte);
     const auto result = scanner.feed({&byte, 1});
     if (result.status == RecordScanner::Status::error) throw scanner.error();
-    if (result.status == RecordScanner::Status::complete) {
-      requests.push_back(decode_flux(ByteView(record)));
-      record.clear();
-    }
+    if (result.status == RecordScanner::Status::complete) return decode_flux(ByteView(record));
+  }
+}
+
+}  // namespace
+
+std::vector<Value> RawPeer::read_requests(int fd, std::size_t count) {
+  std::vector<Value> requests;
+  while (requests.size() < count) {
+    std::optional<Value> request = read_one_request(fd);
+    if (!request) throw std::runtime_error("raw peer: request stream ended");
+    requests.push_back(std::move(*request));
   }
   return requests;
+}
+
+std::vector<Value> RawPeer::echo_until_close(int fd) {
+  std::vector<Value> answered;
+  while (std::optional<Value> request = read_one_request(fd)) {
+    write_bytes(fd, encode_flux(*request));
+    answered.push_back(std::move(*request));
+  }
+  return answered;
 }
 
 void RawPeer::write_bytes(int fd, const std::vector<std::uint8_t>& bytes) {

@@ -1,8 +1,10 @@
 #pragma once
 // A scripted TCP peer on a real loopback socket, for the error paths the
 // real server does not produce on demand: silence, closing mid-stream,
-// truncated or garbled responses. It accepts one connection and runs the
-// script on it in a thread; every socket call is bounded by a timeout.
+// truncated or garbled responses. It accepts one connection per script, in
+// order, and runs each script on its connection in a thread; it stops
+// listening once the last connection is accepted (a later connect is
+// refused). Every socket call is bounded by a timeout.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -17,6 +19,8 @@ class RawPeer {
  public:
   using Script = std::function<void(int fd)>;
   explicit RawPeer(Script script);
+  // One script per connection: a client that reconnects meets the next.
+  explicit RawPeer(std::vector<Script> scripts);
   ~RawPeer();  // joins the script thread
   RawPeer(const RawPeer&) = delete;
   RawPeer& operator=(const RawPeer&) = delete;
@@ -29,6 +33,9 @@ class RawPeer {
   static void write_bytes(int fd, const std::vector<std::uint8_t>& bytes);
   // Blocks until the client closes the connection (or 10 s pass).
   static void wait_for_close(int fd);
+  // Answers each request with itself until the client closes; returns the
+  // requests answered.
+  static std::vector<Value> echo_until_close(int fd);
 
  private:
   int listener_ = -1;

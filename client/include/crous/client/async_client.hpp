@@ -21,6 +21,12 @@
 // Handlers run on their associated executor (by default the client's). The
 // client is safe to use from several threads; its state lives on a strand.
 // Each call must be answered within Options::timeout of being made.
+// With Options::reconnect.enabled a connection the server closed is replaced
+// for the calls still to be written (reconnect.hpp, docs/client.md): a call
+// written on the lost connection and not answered fails with
+// ClientErrc::not_answered, unless made idempotent (CallOptions), then it is
+// written again on the new connection; calls not written yet simply go out
+// on the new connection.
 // With Options::tls.enabled the connection is TLS (docs/client.md, "TLS");
 // with Options::compression = lz4 the records travel LZ4-compressed when the
 // server agrees ("Compression").
@@ -115,12 +121,25 @@ class AsyncClient {
   // Sends `request`; completes with its response.
   template <class Token>
   auto async_call(Value request, Token&& token) {
-    return boost::asio::async_initiate<Token, void(std::exception_ptr, Value)>(
-        [this](auto handler, Value request) { start_call(std::move(request), wrap<true>(std::move(handler))); },
-        token, std::move(request));
+    return async_call(std::move(request), CallOptions{}, std::forward<Token>(token));
   }
 
-  // Closes the connection; calls in flight fail with ClientErrc::not_connected.
+  // The same, with per-call options: async_call(request, {.idempotent = true}, token).
+  template <class Token>
+  auto async_call(Value request, CallOptions options, Token&& token) {
+    return boost::asio::async_initiate<Token, void(std::exception_ptr, Value)>(
+        [this](auto handler, Value request, CallOptions options) {
+          start_call(std::move(request), options, wrap<true>(std::move(handler)));
+        },
+        token, std::move(request), options);
+  }
+
+  // What the reconnect policy did so far (all zero with it off). Safe from
+  // any thread.
+  ReconnectStats reconnect_stats() const noexcept;
+
+  // Closes the connection (and ends a reconnect in progress); calls in
+  // flight fail with ClientErrc::not_connected.
   // Over TLS (no write in flight) close_notify goes first; the socket closes
   // when the server answers with its own, or after at most 100 ms.
   void close();
@@ -131,7 +150,7 @@ class AsyncClient {
     return std::make_unique<detail::HandlerCompletion<Handler, with_value>>(std::move(handler), executor_);
   }
   void start_connect(std::string host, unsigned short port, std::unique_ptr<detail::Completion> completion);
-  void start_call(Value request, std::unique_ptr<detail::Completion> completion);
+  void start_call(Value request, CallOptions options, std::unique_ptr<detail::Completion> completion);
 
   executor_type executor_;
   std::shared_ptr<detail::AsyncConnection> connection_;

@@ -3,7 +3,9 @@
 //   ServerError - the server answered with an error record; the connection is
 //                 still in step and the next response can be read.
 //   ClientError - the transport failed (refused, timed out, closed, garbled);
-//                 the connection is unusable afterwards.
+//                 the connection is unusable afterwards (with the reconnect
+//                 policy on, the client replaces it: not_answered then says
+//                 a request was sent and its response never came).
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -28,6 +30,7 @@ enum class ClientErrc : std::uint8_t {
   tls_config,          // a TLS file could not be used (unreadable, not PEM, key does not match)
   tls_handshake_failed,// the TLS handshake failed (untrusted or wrong-name certificate, refused by the server, ...)
   hello_failed,        // the server answered the compression hello with an error record or an answer not understood
+  not_answered,        // (reconnect policy) sent, but the connection ended before its response: may or may not have been processed
 };
 
 // Stable lower-case name, e.g. "connection_refused".

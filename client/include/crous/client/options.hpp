@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "crous/client/reconnect.hpp"
 #include "crous/limits.hpp"
 
 namespace crous::client {
@@ -51,6 +52,21 @@ struct Options {
   // What to ask the server for at connect (within connect_timeout). The
   // server's choice is Client::compression() / AsyncClient::compression().
   Compression compression = Compression::none;
+  // Off by default. On: a connection the server closed (drain, restart,
+  // reset) is replaced for the requests still to send; requests that were
+  // sent but not answered fail with ClientErrc::not_answered unless marked
+  // idempotent (CallOptions). See reconnect.hpp and docs/client.md.
+  ReconnectPolicy reconnect{};
+};
+
+// Per call: Client::send / Client::call, AsyncClient::async_call.
+struct CallOptions {
+  // Processing the request twice is harmless (a read, a ping, a write that
+  // sets rather than adds). With the reconnect policy on, an idempotent call
+  // whose connection ended before its response arrived is written again on
+  // the new connection instead of failing with not_answered. The caller
+  // still sees one outcome; the server may have processed it more than once.
+  bool idempotent = false;
 };
 
 inline constexpr unsigned short default_port = 7878;
