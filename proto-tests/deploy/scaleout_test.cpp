@@ -69,6 +69,8 @@ TEST_F(ScaleOut, FiftyConnectionsSpreadOverThreeInstancesAndAKilledOneIsTakenOut
   std::array<int, ScaleOutLab::kInstances> landed{};
   std::vector<int> where;
   auto clients = connect(kClients, landed, &where);
+  std::cout << "[ MEASURED ] connections per instance: " << landed[0] << " / " << landed[1] << " / " << landed[2]
+            << "\n";
   // leastconn over three idle instances: 16 or 17 each; checks in flight
   // may shift one or two.
   for (int i = 0; i < ScaleOutLab::kInstances; ++i) {
