@@ -299,6 +299,19 @@ TEST(ProxyProtocol, AHeaderThatDoesNotArriveWithinTheHandshakeTimeoutIsRefused) 
   EXPECT_TRUE(eventually([&] { return server.server().stats().connections_open == 0; }));
 }
 
+TEST(ProxyProtocol, RequestsBehindAHeaderStillArrivingWhenTheDrainBeginsAreAnswered) {
+  TestServer server(proxied_options());
+  Client c(server.port());
+  const Bytes h = proxy_v4("203.0.113.7", 1);
+  c.send_bytes(h.data(), 10);
+  ASSERT_TRUE(eventually([&] { return server.server().stats().connections_open == 1; }));
+  server.server().shutdown();
+  std::this_thread::sleep_for(100ms);  // the drain reaches the session
+  c.send_bytes(concat(Bytes(h.begin() + 10, h.end()), ping()));
+  EXPECT_EQ(c.read(), kPong);
+  EXPECT_TRUE(c.closed_without_more_data());
+}
+
 TEST(ProxyProtocol, WithTheOptionOffAHeaderIsNotTrustedButADecodeError) {
   server::Options o = test_options();
   o.max_connections_per_ip = 1;

@@ -142,8 +142,10 @@ void Session::answer_and_close(std::string_view code, const std::string& message
 
 void Session::drain() {
   if (phase_ == Phase::closed || draining_) return;
-  // Nothing has been asked on a connection still in its preamble.
-  if (in_preamble()) return close("shutdown");
+  // Nothing has been asked on a connection still shaking hands. Behind a
+  // PROXY header, though, requests may already wait (the proxy sends them
+  // with it): the header is read on, and they are answered like any others.
+  if (phase_ == Phase::handshaking) return close("shutdown");
   draining_ = true;
   if (phase_ == Phase::lingering) linger_deadline_ = std::min(linger_deadline_, clock::now() + kDrainLinger);
   // The timer re-evaluates with the short quiet period.
@@ -173,7 +175,6 @@ void Session::start_proxy_header() {
   phase_ = Phase::proxy_header;
   proxy_header_ = std::make_unique<ProxyHeader>();
   arm_timer(handshake_deadline_);
-  if (draining_) return close("shutdown");
   wait_for_proxy_header();
 }
 
