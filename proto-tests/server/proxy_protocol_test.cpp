@@ -174,22 +174,22 @@ TEST(ProxyHeader, ABadFixedPartIsRefusedBeforeItsPayloadIsAwaited) {
     EXPECT_EQ(taken, ProxyHeader::fixed_size) << says;
     EXPECT_NE(h.error().find(says), std::string::npos) << h.error();
   };
-  Bytes v4 = proxy_v4("203.0.113.7", 1);
-  Bytes version1 = v4;
-  version1[12] = 0x11;
-  refused(version1, "version 1");
-  Bytes command = v4;
-  command[12] = 0x22;
-  refused(command, "unknown command 2");
-  Bytes family = v4;
-  family[13] = 0x41;
-  refused(family, "unknown address family 4");
-  Bytes udp = v4;
-  udp[13] = 0x12;
-  refused(udp, "datagram");
-  Bytes short_for_v6 = v4;
-  short_for_v6[13] = 0x21;  // IPv6 needs 36 bytes, 12 declared
-  refused(short_for_v6, "fewer than its address family needs (36)");
+  const struct {
+    std::size_t at;  // the byte changed in an IPv4 PROXY header
+    std::uint8_t to;
+    const char* says;
+  } changes[] = {
+      {12, 0x11, "version 1"},
+      {12, 0x22, "unknown command 2"},
+      {13, 0x41, "unknown address family 4"},
+      {13, 0x12, "datagram"},
+      {13, 0x21, "fewer than its address family needs (36)"},  // IPv6 needs 36 bytes, 12 declared
+  };
+  for (const auto& change : changes) {
+    Bytes changed = proxy_v4("203.0.113.7", 1);
+    changed[change.at] = change.to;
+    refused(changed, change.says);
+  }
   Bytes too_long = header(0x1, 0x11, {});
   too_long[14] = 0xff;
   too_long[15] = 0xff;

@@ -178,12 +178,7 @@ void Session::start_proxy_header() {
   wait_for_proxy_header();
 }
 
-void Session::wait_for_proxy_header() {
-  reading_ = true;
-  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
-    self->guarded("PROXY header", [&] { self->on_proxy_header_readable(ec); });
-  });
-}
+void Session::wait_for_proxy_header() { wait_readable("PROXY header", &Session::on_proxy_header_readable); }
 
 void Session::on_proxy_header_readable(const boost::system::error_code& ec) {
   reading_ = false;
@@ -253,10 +248,7 @@ void Session::start_handshake() {
   if (draining_) return close("shutdown");
   // The first bytes are looked at before OpenSSL sees them: a plain client
   // gets an error record it can read instead of a TLS alert it cannot.
-  reading_ = true;
-  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
-    self->guarded("handshake", [&] { self->on_first_bytes(ec); });
-  });
+  wait_readable("handshake", &Session::on_first_bytes);
 }
 
 void Session::on_first_bytes(const boost::system::error_code& ec) {
@@ -341,10 +333,15 @@ void Session::do_read() {
                                  });
     return;
   }
+  wait_readable("read", &Session::on_readable);
+}
+
+// One readability wait in flight; `then` runs guarded, as `what`.
+void Session::wait_readable(const char* what, void (Session::*then)(const boost::system::error_code&)) {
   reading_ = true;
   socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->guarded("read", [&] { self->on_readable(ec); });
+                     [self = shared_from_this(), what, then](const boost::system::error_code& ec) {
+                       self->guarded(what, [&] { (self.get()->*then)(ec); });
                      });
 }
 

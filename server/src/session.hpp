@@ -89,6 +89,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   // ---- input ----
   void maybe_read();
   void do_read();
+  void wait_readable(const char* what, void (Session::*then)(const boost::system::error_code&));
   bool may_grow_input();
   void on_readable(const boost::system::error_code& ec);
   void on_tls_read(const boost::system::error_code& ec, std::size_t n);
