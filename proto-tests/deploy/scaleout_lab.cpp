@@ -41,14 +41,17 @@ ScaleOutLab::~ScaleOutLab() {
 }
 
 // In a namespace every instance has the port space to itself: 7878, as in
-// production. On loopback each needs its own, picked by the server (0).
+// production. On loopback each needs its own, picked by the server (0) the
+// first time and kept when it starts again (HAProxy knows it by it).
+// drain_timeout is 3 s, not 8, to keep rolling restarts short.
 void ScaleOutLab::start(int i) {
   const auto at = static_cast<std::size_t>(i);
   instances_[at].reset();
   const NetworkLab::Host& host = network_->host(i);
-  const std::vector<std::string> args{"--listen-address", host.address,    "--port",   host.namespace_.empty() ? "0" : "7878",
-                                      "--proxy-protocol", "on",            "--log-level", "debug",
-                                      "--threads",        "1",             "--workers",   "1"};
+  const std::string port = !host.namespace_.empty() ? "7878" : std::to_string(ports_[at]);
+  const std::vector<std::string> args{"--listen-address", host.address, "--port",      port,  "--proxy-protocol",
+                                      "on",               "--log-level", "debug",      "--threads", "1",
+                                      "--workers",        "1",           "--drain-timeout", "3s"};
   const std::vector<std::string> argv = network_->command_on(i, (bin_dir() / "crous-server").string(), args);
   instances_[at] = std::make_unique<ChildProcess>(argv.front(), std::vector<std::string>(argv.begin() + 1, argv.end()));
   const std::regex listening("listening on [0-9.]+:([0-9]+)");
