@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh            build + test dependencies (promtool, from the
 #                                      prometheus package, checks the /metrics output in the tests;
 #                                      dpkg-dev and file: cpack -G DEB finds the programs' library
-#                                      dependencies with dpkg-shlibdeps)
+#                                      dependencies with dpkg-shlibdeps; haproxy and iproute2 run the
+#                                      scale-out test, deploy/haproxy)
 #   scripts/install-deps.sh --runtime  only what the built binaries need to run
 #   scripts/install-deps.sh --bench    also the peers the benchmarks compare against, and curl
 #                                      (scrapes in scripts/bench-metrics.sh, queries in scripts/prometheus-demo.sh)
@@ -24,6 +25,7 @@ build_packages=(
   prometheus-cpp-dev prometheus
   procps
   dpkg-dev file
+  haproxy iproute2
 )
 bench_packages=(redis-server redis-tools libzstd-dev curl)
 clang_packages=(clang-14 libclang-rt-14-dev clang-tidy-14 clang-format-14)

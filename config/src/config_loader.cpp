@@ -57,6 +57,12 @@ std::size_t size_in(std::string_view v, std::uint64_t min, std::uint64_t max) {
 
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
+bool parse_switch(std::string_view v) {
+  if (v == "on") return true;
+  if (v == "off") return false;
+  throw std::invalid_argument("expected on or off");
+}
+
 std::optional<std::uint16_t> parse_port(std::string_view v) {
   if (v == "off") return std::nullopt;
   return static_cast<std::uint16_t>(parse_unsigned(v, 0, 65535));
@@ -84,7 +90,7 @@ std::string show_list(const std::vector<std::string>& items) {
   return out;
 }
 
-const std::array<Option, 29> kOptions{{
+const std::array<Option, 30> kOptions{{
     {"listen_address", "IP address to listen on (IPv4 or IPv6 literal)",
      [](ServerConfig& c, std::string_view v) { c.listen_address = parse_address(v); },
      [](const ServerConfig& c) { return c.listen_address; }},
@@ -113,9 +119,13 @@ const std::array<Option, 29> kOptions{{
        else throw std::invalid_argument("expected 1.2 or 1.3");
      },
      [](const ServerConfig& c) { return std::string(to_string(c.tls_min_version)); }},
-    {"handshake_timeout", "a TLS handshake must complete within this",
+    {"handshake_timeout", "a TLS handshake (and a PROXY header) must complete within this, from accept",
      [](ServerConfig& c, std::string_view v) { c.handshake_timeout = positive_duration(v); },
      [](const ServerConfig& c) { return format_duration(c.handshake_timeout); }},
+    {"proxy_protocol", "on: every connection must start with a PROXY protocol v2 header (behind HAProxy's "
+                       "send-proxy-v2); off: never trusted",
+     [](ServerConfig& c, std::string_view v) { c.proxy_protocol = parse_switch(v); },
+     [](const ServerConfig& c) { return std::string(c.proxy_protocol ? "on" : "off"); }},
     {"compression", "lz4: clients may switch their connection to LZ4 with a hello; off: never",
      [](ServerConfig& c, std::string_view v) {
        if (v == "lz4") c.compression = Compression::lz4;

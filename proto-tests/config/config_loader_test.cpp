@@ -164,6 +164,7 @@ TEST(ConfigLoader, BadValuesAreRejectedNamingTheOption) {
       {{"--route-key", ""}, "route_key"},
       {{"--log-level", "loud"}, "log_level"},
       {{"--log-format", "xml"}, "log_format"},
+      {{"--proxy-protocol", "yes"}, "proxy_protocol"},
       {{"--port"}, "port"},
   };
   for (const auto& c : cases) {
@@ -315,6 +316,28 @@ TEST(ConfigLoader, MetricsListenerIsOffByDefaultAndParsesFromEveryLayer) {
   // "off" turns a port from a lower layer off again.
   env.vars["CROUS_METRICS_PORT"] = "9478";
   EXPECT_FALSE(load({"--metrics-port", "off"}, env).config.metrics_port.has_value());
+}
+
+TEST(ConfigLoader, ProxyProtocolIsOffByDefaultAndParsesFromEveryLayer) {
+  auto d = load({});
+  EXPECT_FALSE(d.config.proxy_protocol);
+  EXPECT_EQ(setting(d, "proxy_protocol").value, "off");
+
+  auto f = load({"--config", write_conf("proxy_protocol = on\n")});
+  EXPECT_TRUE(f.config.proxy_protocol);
+  EXPECT_EQ(setting(f, "proxy_protocol").source, Source::file);
+  EXPECT_EQ(setting(f, "proxy_protocol").value, "on");
+
+  FakeEnv env;
+  env.vars["CROUS_PROXY_PROTOCOL"] = "on";
+  auto e = load({}, env);
+  EXPECT_TRUE(e.config.proxy_protocol);
+  EXPECT_EQ(setting(e, "proxy_protocol").source, Source::environment);
+  // A flag turns it off again.
+  auto c = load({"--proxy-protocol=off"}, env);
+  EXPECT_FALSE(c.config.proxy_protocol);
+  EXPECT_EQ(setting(c, "proxy_protocol").source, Source::command_line);
+  EXPECT_NE(crous::config::describe(e).find("proxy_protocol = on"), std::string::npos);
 }
 
 TEST(ConfigLoader, MetricsSettingsThatCannotWorkNameTheOption) {

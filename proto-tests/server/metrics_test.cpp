@@ -114,9 +114,9 @@ TEST(Metrics, KnownTrafficGivesExactCountersAndTheHistogramCountsEveryRequest) {
   EXPECT_EQ(sample(s, errors_of("unknown_op")), kUnknown);
   EXPECT_EQ(sample(s, errors_of("decode_error")), 1);
   for (const char* zero : {"record_too_large", "record_timeout", "handler_error", "handler_timeout", "server_busy",
-                           "slow_consumer", "idle_timeout", "tls_handshake_failed"})
+                           "slow_consumer", "idle_timeout", "tls_handshake_failed", "proxy_header_invalid"})
     EXPECT_EQ(sample(s, errors_of(zero)), 0) << zero;
-  EXPECT_EQ(series_of(s, "crous_errors_total").size(), 10u);
+  EXPECT_EQ(series_of(s, "crous_errors_total").size(), 11u);
 
   // The latency histogram: one series set per registered op plus one for
   // every op not registered; its counts are the requests answered.

@@ -89,21 +89,19 @@ void Listener::admit(tcp::socket socket, Shard& shard) {
            "server busy: " + std::to_string(core_.options.max_connections) + " connections open");
     return;
   }
-  const std::size_t per_ip = core_.options.max_connections_per_ip;
+  // Behind a proxy the socket's peer is the proxy: the session counts the
+  // client once the PROXY header has named it.
+  const bool per_ip = core_.per_ip.limited() && !core_.options.proxy_protocol;
   boost::system::error_code ec;
-  const auto address = per_ip != 0 ? socket.remote_endpoint(ec).address() : asio::ip::address();
-  if (per_ip != 0 && !ec && !core_.per_ip.try_add(address, per_ip)) {
-    core_.stats.add(Counter::connections_rejected);
-    spdlog::warn("refusing connection from {}: {} connections open from that address (max_connections_per_ip)",
-                 address.to_string(), per_ip);
-    refuse(std::move(socket), codes::server_busy,
-           "server busy: " + std::to_string(per_ip) + " connections open from your address");
+  const auto address = per_ip ? socket.remote_endpoint(ec).address() : asio::ip::address();
+  if (per_ip && !ec && !core_.per_ip.admit(address)) {
+    refuse(std::move(socket), codes::server_busy, core_.per_ip.refusal());
     return;
   }
   core_.stats.add(Counter::connections_open);
   core_.stats.add(Counter::connections_total);
   auto session = std::make_shared<Session>(std::move(socket), shard, core_, tls_ ? tls_->current() : nullptr);
-  if (per_ip != 0 && !ec) session->counted_per_ip(address);
+  if (per_ip && !ec) session->counted_per_ip(address);
   asio::post(shard.ctx, [session] { session->start(); });
 }
 

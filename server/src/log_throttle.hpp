@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace crous::server::detail {
 
@@ -33,6 +35,13 @@ class LogThrottle {
     const std::uint64_t held = held_back_;
     held_back_ = 0;
     return held;
+  }
+
+  // The end of a line let through: " (N more <what> not logged before this
+  // one)", or "" when none were held back.
+  static std::string held_back_note(std::uint64_t held_back, std::string_view what) {
+    if (held_back == 0) return {};
+    return " (" + std::to_string(held_back) + " more " + std::string(what) + " not logged before this one)";
   }
 
  private:

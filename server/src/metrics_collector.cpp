@@ -37,7 +37,7 @@ struct ErrorField {
   const char* code;
   std::uint64_t StatsSnapshot::*field;
 };
-constexpr std::array<ErrorField, 10> kErrors{{
+constexpr std::array<ErrorField, 11> kErrors{{
     {"decode_error", &StatsSnapshot::decode_errors},
     {"record_too_large", &StatsSnapshot::records_too_large},
     {"record_timeout", &StatsSnapshot::record_timeouts},
@@ -48,6 +48,7 @@ constexpr std::array<ErrorField, 10> kErrors{{
     {"slow_consumer", &StatsSnapshot::slow_consumers},
     {"idle_timeout", &StatsSnapshot::idle_timeouts},
     {"tls_handshake_failed", &StatsSnapshot::tls_handshake_failures},
+    {"proxy_header_invalid", &StatsSnapshot::proxy_header_failures},
 }};
 
 }  // namespace

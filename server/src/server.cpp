@@ -34,6 +34,7 @@ struct Server::Impl {
         program(std::move(program_name)),
         workers(options.workers),
         budget(options.max_buffered_input()),
+        per_ip(options.max_connections_per_ip, stats),
         core{options, router, Limits{options.max_record_bytes, options.max_depth, true}, stats, workers, budget, per_ip,
              {}, {}} {
     options.validate();

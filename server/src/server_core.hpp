@@ -57,6 +57,8 @@ struct ServerCore {
   std::function<void()> on_session_closed;
   // Failed TLS handshakes: a burst of warnings per 10 s, then a count.
   LogThrottle handshake_warnings{std::chrono::seconds(10), 20};
+  // Connections refused for a missing or invalid PROXY header: the same.
+  LogThrottle proxy_header_warnings{std::chrono::seconds(10), 20};
 };
 
 }  // namespace crous::server::detail

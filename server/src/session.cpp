@@ -97,7 +97,8 @@ Session::~Session() {
 
 std::string Session::peer() const {
   if (peer_port_ == 0) return "unknown peer";
-  return peer_address_.to_string() + ":" + std::to_string(peer_port_);
+  const std::string address = peer_address_.to_string();
+  return (peer_address_.is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(peer_port_);
 }
 
 void Session::start() {
@@ -113,15 +114,37 @@ void Session::start() {
   }
   draining_ = core_.draining.load();
   last_activity_ = clock::now();
+  // What comes before the records (a PROXY header, a TLS handshake) must be
+  // over within handshake_timeout of accept, whatever the peer trickles.
+  handshake_deadline_ = last_activity_ + core_.options.handshake_timeout;
+  if (core_.options.proxy_protocol) return start_proxy_header();
+  open();
+}
+
+// The connection proper, once the PROXY header (if any) is read: the TLS
+// handshake, or the records.
+void Session::open() {
   if (tls_) return start_handshake();
-  spdlog::debug("connection open: {}", peer());
+  phase_ = Phase::serving;
+  spdlog::debug("connection open: {}{}", peer(), proxied_);
   arm_timer(next_deadline(last_activity_));
   do_read();
 }
 
+// One error record in the clear, then the usual close (the connection
+// carries on as a plain one just for that).
+void Session::answer_and_close(std::string_view code, const std::string& message) {
+  phase_ = Phase::serving;
+  end_input(code, message);
+  arm_timer(next_deadline(clock::now()));
+  pump();
+}
+
 void Session::drain() {
   if (phase_ == Phase::closed || draining_) return;
-  // Nothing has been asked on a connection still shaking hands.
+  // Nothing has been asked on a connection still shaking hands. Behind a
+  // PROXY header, though, requests may already wait (the proxy sends them
+  // with it): the header is read on, and they are answered like any others.
   if (phase_ == Phase::handshaking) return close("shutdown");
   draining_ = true;
   if (phase_ == Phase::lingering) linger_deadline_ = std::min(linger_deadline_, clock::now() + kDrainLinger);
@@ -143,19 +166,89 @@ void Session::force_close() {
   close("drain deadline passed");
 }
 
+// ---- PROXY protocol header ----
+
+// proxy_protocol: the header comes first, before anything else (on the TLS
+// port, before the ClientHello). Only its bytes are read from the socket,
+// into the ProxyHeader; what follows is left for the records or OpenSSL.
+void Session::start_proxy_header() {
+  phase_ = Phase::proxy_header;
+  proxy_header_ = std::make_unique<ProxyHeader>();
+  arm_timer(handshake_deadline_);
+  wait_for_proxy_header();
+}
+
+void Session::wait_for_proxy_header() { wait_readable("PROXY header", &Session::on_proxy_header_readable); }
+
+void Session::on_proxy_header_readable(const boost::system::error_code& ec) {
+  reading_ = false;
+  if (phase_ == Phase::closed) return;
+  if (ec) return fail(ec, "PROXY header");
+  // Bounded: each read takes at most what the header still lacks.
+  ProxyHeader::State state = ProxyHeader::State::reading;
+  while (state == ProxyHeader::State::reading) {
+    const std::span<std::uint8_t> room = proxy_header_->room();
+    boost::system::error_code read_ec;
+    const std::size_t n = socket_.read_some(asio::buffer(room.data(), room.size()), read_ec);
+    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return wait_for_proxy_header();
+    if (read_ec == asio::error::eof) {
+      // Closed without a byte: a port probe or a TCP health check.
+      if (proxy_header_->received() == 0) return close("closed before the PROXY header");
+      return proxy_header_failed("the connection closed after " + std::to_string(proxy_header_->received()) +
+                                 " of the header's " + std::to_string(proxy_header_->expected()) + " bytes");
+    }
+    if (read_ec) return fail(read_ec, "PROXY header");
+    state = proxy_header_->commit(n);
+  }
+  if (state == ProxyHeader::State::invalid) return proxy_header_failed(proxy_header_->error());
+  proxy_header_read();
+}
+
+void Session::proxy_header_read() {
+  const std::string proxy = peer();
+  if (const auto& source = proxy_header_->source()) {
+    peer_address_ = source->address();
+    peer_port_ = source->port();
+    proxied_ = " (through proxy " + proxy + ")";
+  } else {
+    // LOCAL (the proxy's own connection: a health check), or a family
+    // without an IP address: the socket's peer it is.
+    proxied_ = proxy_header_->local() ? " (the proxy's own connection: PROXY LOCAL)"
+                                      : " (PROXY header without an IP address)";
+  }
+  proxy_header_.reset();
+  last_activity_ = clock::now();
+  // max_connections_per_ip counts the client, now that it is known.
+  if (core_.per_ip.limited() && !peer_address_.is_unspecified()) {
+    if (!core_.per_ip.admit(peer_address_)) {
+      if (tls_) return close("max_connections_per_ip");  // as the listener does on the TLS port
+      return answer_and_close(codes::server_busy, core_.per_ip.refusal());
+    }
+    counted_per_ip_ = peer_address_;
+  }
+  open();
+}
+
+// Logged with the peer and what was wrong, counted, and the connection
+// closed: nothing is read from a peer that does not come through the proxy.
+void Session::proxy_header_failed(const std::string& reason) {
+  core_.stats.add(Counter::proxy_header_failures);
+  if (auto held_back = core_.proxy_header_warnings.admit())
+    spdlog::warn("no valid PROXY protocol v2 header from {}: {}; closing (proxy_protocol is on: every connection must "
+                 "come through the proxy){}",
+                 peer(), reason, LogThrottle::held_back_note(*held_back, "invalid PROXY headers"));
+  close("invalid PROXY header");
+}
+
 // ---- TLS handshake ----
 
 void Session::start_handshake() {
   phase_ = Phase::handshaking;
-  handshake_deadline_ = last_activity_ + core_.options.handshake_timeout;
   arm_timer(handshake_deadline_);
   if (draining_) return close("shutdown");
   // The first bytes are looked at before OpenSSL sees them: a plain client
   // gets an error record it can read instead of a TLS alert it cannot.
-  reading_ = true;
-  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
-    self->guarded("handshake", [&] { self->on_first_bytes(ec); });
-  });
+  wait_readable("handshake", &Session::on_first_bytes);
 }
 
 void Session::on_first_bytes(const boost::system::error_code& ec) {
@@ -186,7 +279,7 @@ void Session::on_handshake(const boost::system::error_code& ec) {
   phase_ = Phase::serving;
   last_activity_ = clock::now();
   SSL* ssl = tls_->stream.native_handle();
-  spdlog::debug("connection open: {} ({}, {})", peer(), SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+  spdlog::debug("connection open: {} ({}, {}){}", peer(), SSL_get_version(ssl), SSL_get_cipher_name(ssl), proxied_);
   arm_timer(next_deadline(last_activity_));
   do_read();
 }
@@ -195,28 +288,20 @@ void Session::on_handshake(const boost::system::error_code& ec) {
 // nothing else is affected.
 void Session::handshake_failed(const std::string& reason) {
   core_.stats.add(Counter::tls_handshake_failures);
-  if (auto held_back = core_.handshake_warnings.admit()) {
-    if (*held_back != 0)
-      spdlog::warn("TLS handshake failed from {}: {}; closing ({} more failed handshakes not logged before this one)",
-                   peer(), reason, *held_back);
-    else
-      spdlog::warn("TLS handshake failed from {}: {}; closing", peer(), reason);
-  }
+  if (auto held_back = core_.handshake_warnings.admit())
+    spdlog::warn("TLS handshake failed from {}: {}; closing{}", peer(), reason,
+                 LogThrottle::held_back_note(*held_back, "failed handshakes"));
   close("TLS handshake failed");
 }
 
-// A plain Crous client on the TLS port: one error record in the clear, then
-// the usual close (the connection carries on as a plain one just for that).
+// A plain Crous client on the TLS port: tls_required in the clear.
 void Session::answer_plain_client() {
   core_.stats.add(Counter::tls_handshake_failures);
   if (core_.handshake_warnings.admit())
     spdlog::warn("TLS handshake failed from {}: the client sent a plain Crous record to the TLS port; answering "
                  "tls_required in the clear and closing", peer());
   tls_.reset();
-  phase_ = Phase::serving;
-  end_input(codes::tls_required, "this port speaks TLS: connect with TLS, or use the server's plain port");
-  arm_timer(next_deadline(clock::now()));
-  pump();
+  answer_and_close(codes::tls_required, "this port speaks TLS: connect with TLS, or use the server's plain port");
 }
 
 // ---- input ----
@@ -248,10 +333,15 @@ void Session::do_read() {
                                  });
     return;
   }
+  wait_readable("read", &Session::on_readable);
+}
+
+// One readability wait in flight; `then` runs guarded, as `what`.
+void Session::wait_readable(const char* what, void (Session::*then)(const boost::system::error_code&)) {
   reading_ = true;
   socket_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->guarded("read", [&] { self->on_readable(ec); });
+                     [self = shared_from_this(), what, then](const boost::system::error_code& ec) {
+                       self->guarded(what, [&] { (self.get()->*then)(ec); });
                      });
 }
 
@@ -341,7 +431,7 @@ void Session::settle_input() {
 // ---- the steps after every I/O event ----
 
 void Session::pump() {
-  if (phase_ == Phase::closed || phase_ == Phase::handshaking) return;
+  if (phase_ == Phase::closed || in_preamble()) return;
   if (phase_ == Phase::serving) process_input();
   if (phase_ == Phase::closed) return;
   settle_input();
@@ -769,7 +859,7 @@ Session::clock::duration Session::idle_period() const noexcept {
 // Deadlines move by plain assignment on each read and write; the queue entry
 // only moves when on_timer() runs or when a deadline moves earlier.
 Session::clock::time_point Session::next_deadline(clock::time_point now) const noexcept {
-  if (phase_ == Phase::handshaking) return handshake_deadline_;
+  if (in_preamble()) return handshake_deadline_;
   if (phase_ == Phase::lingering) return linger_deadline_;
   auto next = last_activity_ + idle_period();
   if (next <= now) next = now + idle_period();  // idle is due but work is pending: look again later
@@ -790,7 +880,13 @@ void Session::pull_timer(clock::time_point at) {
 void Session::on_timer() {
   if (phase_ == Phase::closed) return;
   const auto now = clock::now();
-  if (phase_ == Phase::handshaking) {
+  if (phase_ == Phase::proxy_header) {
+    if (now >= handshake_deadline_)
+      return proxy_header_failed("not complete within handshake_timeout (" +
+                                 std::to_string(core_.options.handshake_timeout.count()) + " ms): " +
+                                 std::to_string(proxy_header_->received()) + " of its " +
+                                 std::to_string(proxy_header_->expected()) + " bytes received");
+  } else if (phase_ == Phase::handshaking) {
     if (now >= handshake_deadline_)
       return handshake_failed("not completed within handshake_timeout (" +
                               std::to_string(core_.options.handshake_timeout.count()) + " ms)");

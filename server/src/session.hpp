@@ -21,6 +21,7 @@
 #include "input_budget.hpp"
 #include "lz4_link.hpp"
 #include "output_queue.hpp"
+#include "proxy_header.hpp"
 #include "server_core.hpp"
 
 namespace crous::server::detail {
@@ -49,8 +50,11 @@ class Session final : public std::enable_shared_from_this<Session>,
   void on_deadline();
 
  private:
+  // proxy_header and handshaking are the preamble: both together are
+  // bounded by handshake_timeout from accept.
   enum class Phase : std::uint8_t {
-    handshaking,  // TLS only: until the handshake completes (bounded by handshake_timeout)
+    proxy_header,  // proxy_protocol only: until the PROXY v2 header has been read
+    handshaking,  // TLS only: until the handshake completes
     serving,    // reading requests and answering them
     answering,  // input has ended (peer's FIN, protocol error, timeout, eviction): answer what is owed, then finish
     lingering,  // our side is shut; discarding input until the peer closes or the linger deadline passes
@@ -67,6 +71,15 @@ class Session final : public std::enable_shared_from_this<Session>,
 
   struct Tls;  // the TLS stream over socket_ (session.cpp)
 
+  bool in_preamble() const noexcept { return phase_ == Phase::proxy_header || phase_ == Phase::handshaking; }
+  void open();
+  void answer_and_close(std::string_view code, const std::string& message);
+  // ---- PROXY protocol header ----
+  void start_proxy_header();
+  void wait_for_proxy_header();
+  void on_proxy_header_readable(const boost::system::error_code& ec);
+  void proxy_header_read();
+  void proxy_header_failed(const std::string& reason);
   // ---- TLS handshake ----
   void start_handshake();
   void on_first_bytes(const boost::system::error_code& ec);
@@ -76,6 +89,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   // ---- input ----
   void maybe_read();
   void do_read();
+  void wait_readable(const char* what, void (Session::*then)(const boost::system::error_code&));
   bool may_grow_input();
   void on_readable(const boost::system::error_code& ec);
   void on_tls_read(const boost::system::error_code& ec, std::size_t n);
@@ -137,8 +151,10 @@ class Session final : public std::enable_shared_from_this<Session>,
   std::unique_ptr<Tls> tls_;  // null on the plain port
   Shard& shard_;
   ServerCore& core_;
-  boost::asio::ip::address peer_address_;  // for logs
+  boost::asio::ip::address peer_address_;  // for logs; with proxy_protocol, the client the header names
   std::uint16_t peer_port_ = 0;
+  std::unique_ptr<ProxyHeader> proxy_header_;  // while it is being read
+  std::string proxied_;  // for the connection's log lines: through which proxy
   std::optional<boost::asio::ip::address> counted_per_ip_;  // exactly what the listener counted
 
   Phase phase_ = Phase::serving;
@@ -171,7 +187,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   clock::time_point last_activity_;
   clock::time_point write_started_;
   clock::time_point linger_deadline_;
-  clock::time_point handshake_deadline_;
+  clock::time_point handshake_deadline_;  // end of the preamble (PROXY header, TLS handshake)
   LatencyClock::Ticks latency_mark_ = 0;  // end of the batch's last timed record; 0 between batches
   std::uint64_t total_records_ = 0;
   std::uint64_t total_in_ = 0;

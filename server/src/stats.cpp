@@ -19,7 +19,8 @@ Value StatsSnapshot::to_value() const {
                       {"record_timeout", n(record_timeouts)},
                       {"handler_timeout", n(handler_timeouts)},
                       {"server_busy", n(server_busy)},
-                      {"tls_handshake_failed", n(tls_handshake_failures)}}},
+                      {"tls_handshake_failed", n(tls_handshake_failures)},
+                      {"proxy_header_invalid", n(proxy_header_failures)}}},
       {"memory", Dict{{"input_buffered_bytes", n(input_buffered_bytes)},
                       {"input_budget_bytes", n(input_budget_bytes)},
                       {"output_pending_bytes", n(output_pending_bytes)}}},
@@ -38,7 +39,7 @@ constexpr std::array<std::uint64_t StatsSnapshot::*, kCounters> kSnapshotFields 
     &StatsSnapshot::bytes_out,        &StatsSnapshot::decode_errors,     &StatsSnapshot::records_too_large,
     &StatsSnapshot::unknown_ops,      &StatsSnapshot::handler_errors,    &StatsSnapshot::slow_consumers,
     &StatsSnapshot::idle_timeouts,    &StatsSnapshot::record_timeouts,   &StatsSnapshot::handler_timeouts,
-    &StatsSnapshot::server_busy,      &StatsSnapshot::tls_handshake_failures,
+    &StatsSnapshot::server_busy,      &StatsSnapshot::tls_handshake_failures, &StatsSnapshot::proxy_header_failures,
     &StatsSnapshot::output_pending_bytes,
 };
 

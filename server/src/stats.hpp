@@ -31,6 +31,7 @@ enum class Counter : std::size_t {
   handler_timeouts,
   server_busy,           // connections closed for the input budget
   tls_handshake_failures,
+  proxy_header_failures,
   output_pending_bytes,  // a gauge: sessions add and subtract
   count_
 };

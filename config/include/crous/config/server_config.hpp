@@ -59,6 +59,13 @@ struct ServerConfig {
   TlsVersion tls_min_version = TlsVersion::v1_2;
   std::chrono::milliseconds handshake_timeout{10'000};
 
+  // Behind a load balancer that sends the PROXY protocol v2 header
+  // (HAProxy's send-proxy-v2): every connection, on both ports, must start
+  // with one, and its source address is the client's for logs and
+  // max_connections_per_ip. Off: a header is never trusted (it is just bytes
+  // that are not FLUX). The header must arrive within handshake_timeout.
+  bool proxy_protocol = false;
+
   // Offered to clients whose hello asks for it; off answers every hello
   // with "none" and connections stay uncompressed.
   Compression compression = Compression::lz4;

@@ -25,6 +25,7 @@ struct StatsSnapshot {
   std::uint64_t handler_timeouts = 0;
   std::uint64_t server_busy = 0;  // closed to keep buffered input within max_buffered_bytes
   std::uint64_t tls_handshake_failures = 0;  // failed, timed out, or a plain client on the TLS port
+  std::uint64_t proxy_header_failures = 0;   // proxy_protocol: no valid PROXY header in time, closed
   // The memory picture, now (gauges):
   std::uint64_t output_pending_bytes = 0;  // responses encoded, not yet written
   std::uint64_t input_buffered_bytes = 0;  // held for unfinished records (capacity)
