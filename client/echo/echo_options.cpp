@@ -1,10 +1,10 @@
 #include "echo_options.hpp"
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace crous::echo {
 
@@ -61,21 +61,6 @@ const char* const usage_text =
 
 namespace {
 
-template <class Number>
-Number parse_number(std::string_view flag, std::string_view text, Number min) {
-  Number value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < min) {
-    throw UsageError(std::string(flag) + ": not a valid number: '" + std::string(text) + "'");
-  }
-  return value;
-}
-
-json::Format parse_output_format(std::string_view text) {
-  if (const auto format = json::parse_format(text)) return *format;
-  throw UsageError("--format: expected crout, json or flux, got '" + std::string(text) + "'");
-}
-
 client::Compression parse_compression(std::string_view name, std::string_view text) {
   if (text == "lz4") return client::Compression::lz4;
   if (text == "none") return client::Compression::none;
@@ -130,68 +115,39 @@ std::optional<EchoOptions> parse_echo_args(int argc, char** argv) {
   // The server's own variable, so a health check inside a container whose
   // port was moved with CROUS_PORT follows it.
   if (const char* port = environment("CROUS_PORT")) {
-    options.port = parse_number<unsigned short>("CROUS_PORT", port, 1);
+    options.port = cli::Args::parse_number<unsigned short>("CROUS_PORT", port, 1);
   }
   read_tls_environment(options.tls);
   if (const char* compression = environment("CROUS_CLIENT_COMPRESSION")) {
     options.compression = parse_compression("CROUS_CLIENT_COMPRESSION", compression);
   }
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&]() -> std::string_view {
-      if (i + 1 >= argc) throw UsageError(std::string(arg) + " needs a value");
-      return argv[++i];
-    };
-    if (arg == "-h" || arg == "--help") {
-      std::fputs(usage_text, stdout);
-      return std::nullopt;
-    } else if (arg == "--host") {
-      options.host = value();
-    } else if (arg == "--port") {
-      options.port = parse_number<unsigned short>(arg, value(), 1);
-    } else if (arg == "--op") {
-      options.op = std::string(value());
-    } else if (arg == "--format") {
-      options.format = parse_output_format(value());
-    } else if (arg == "--timeout") {
-      options.timeout = std::chrono::milliseconds(parse_number<long>(arg, value(), 1));
-    } else if (arg == "--quiet" || arg == "-q") {
-      options.quiet = true;
-    } else if (arg == "--count") {
-      options.count = parse_number<std::size_t>(arg, value(), 1);
-    } else if (arg == "--pipeline") {
-      options.pipeline = parse_number<std::size_t>(arg, value(), 1);
-    } else if (arg == "--tls") {
-      options.tls.enabled = true;
-    } else if (arg == "--cacert") {
-      options.tls.ca_file = value();
-    } else if (arg == "--cert") {
-      options.tls.cert_file = value();
-    } else if (arg == "--key") {
-      options.tls.key_file = value();
-    } else if (arg == "--servername") {
-      options.tls.server_name = value();
-    } else if (arg == "--insecure") {
-      options.tls.verify_peer = false;
-    } else if (arg == "--compress") {
-      options.compression = parse_compression(arg, value());
-    } else if (arg == "--reconnect") {
-      options.reconnect.enabled = true;
-    } else if (arg == "--reconnect-attempts") {
-      options.reconnect.max_attempts = parse_number<unsigned>(arg, value(), 1);
-      options.reconnect.enabled = true;
-    } else if (arg == "--idempotent") {
-      options.idempotent = true;
-      options.reconnect.enabled = true;
-    } else if (arg == "--") {
-      options.records.insert(options.records.end(), argv + i + 1, argv + argc);
-      break;
-    } else if (arg.size() > 1 && arg.starts_with("--")) {
-      throw UsageError("unknown option " + std::string(arg));
-    } else {
-      options.records.emplace_back(arg);
-    }
-  }
+  const cli::Args args(argc - 1, argv + 1,
+                       {{"--host", true}, {"--port", true}, {"--op", true}, {"--format", true}, {"--timeout", true},
+                        {"--quiet", false, "-q"}, {"--count", true}, {"--pipeline", true}, {"--tls", false},
+                        {"--cacert", true}, {"--cert", true}, {"--key", true}, {"--servername", true},
+                        {"--insecure", false}, {"--compress", true}, {"--reconnect", false},
+                        {"--reconnect-attempts", true}, {"--idempotent", false}});
+  if (args.printed_help(usage_text)) return std::nullopt;
+  options.host = args.value("--host").value_or(options.host);
+  options.port = args.number<unsigned short>("--port", 1).value_or(options.port);
+  if (auto op = args.value("--op")) options.op = std::move(*op);
+  if (auto format = args.choice("--format", {"crout", "json", "flux"})) options.format = *json::parse_format(*format);
+  if (auto ms = args.number<long>("--timeout", 1)) options.timeout = std::chrono::milliseconds(*ms);
+  options.quiet = args.flag("--quiet");
+  options.count = args.number<std::size_t>("--count", 1);
+  options.pipeline = args.number<std::size_t>("--pipeline", 1).value_or(options.pipeline);
+  if (args.flag("--tls")) options.tls.enabled = true;
+  if (auto file = args.value("--cacert")) options.tls.ca_file = std::move(*file);
+  if (auto file = args.value("--cert")) options.tls.cert_file = std::move(*file);
+  if (auto file = args.value("--key")) options.tls.key_file = std::move(*file);
+  if (auto name = args.value("--servername")) options.tls.server_name = std::move(*name);
+  if (args.flag("--insecure")) options.tls.verify_peer = false;
+  if (auto compression = args.value("--compress")) options.compression = parse_compression("--compress", *compression);
+  if (auto attempts = args.number<unsigned>("--reconnect-attempts", 1)) options.reconnect.max_attempts = *attempts;
+  options.idempotent = args.flag("--idempotent");
+  // Asking for a bound on reconnects, or for resending, asks for reconnects.
+  options.reconnect.enabled = args.flag("--reconnect") || args.flag("--reconnect-attempts") || options.idempotent;
+  options.records = args.positional();
   check(options);
   return options;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crous/client/options.hpp"
+#include "crous/cli/args.hpp"
 #include "crous/json/format.hpp"
 
 namespace crous::echo {
@@ -28,11 +29,9 @@ struct EchoOptions {
   bool idempotent = false;              // --idempotent: requests lost with a connection are resent
 };
 
-// Bad command line; the message says what is wrong.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// Bad command line (the parser's, shared with the crous tool and crous-bench);
+// the message says what is wrong.
+using UsageError = cli::UsageError;
 
 // Parses argv (after the CROUS_PORT, CROUS_CLIENT_TLS* and
 // CROUS_CLIENT_COMPRESSION variables, which flags override). Returns nullopt after printing --help. Any TLS setting
