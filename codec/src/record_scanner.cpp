@@ -157,8 +157,10 @@ __attribute__((noinline)) bool RecordScanner::fast_path_takes_other_text(const s
 namespace {
 // The length of the complete, valid varint at p (its value in v), or 0 when
 // it is cut by `end` or runs past 64 bits: the byte machine reports those.
+// `one_byte_checked`: the caller has already taken the one-byte case.
+template <bool one_byte_checked = false>
 inline unsigned varint_length(const std::uint8_t* p, const std::uint8_t* end, std::uint64_t& v) noexcept {
-  const VarintRead r = read_varint(p, end);
+  const VarintRead r = one_byte_checked ? read_long_varint(p, end) : read_varint(p, end);
   v = r.value;
   return r.next == nullptr ? 0 : static_cast<unsigned>(r.next - p);
 }
@@ -209,7 +211,7 @@ value:
         break;
       }
       // The varint's first byte was declared with the tag; more bytes are extra.
-      vlen = varint_length(p + 1, end, v);
+      vlen = varint_length<true>(p + 1, end, v);
       if (vlen == 0 || vlen - 1 >= room) goto stop_value;  // declare(1) for the varint, + continuation bytes
       p += 1 + vlen;
       room -= vlen;
@@ -220,7 +222,7 @@ value:
         v = p[1];
         vlen = 1;
       } else {
-        vlen = varint_length(p + 1, end, v);
+        vlen = varint_length<true>(p + 1, end, v);
         if (vlen == 0) goto stop_value;
       }
       if (vlen - 1 >= room || v > room - vlen || v > static_cast<std::uint64_t>(end - p - 1 - vlen)) goto stop_value;
@@ -305,7 +307,7 @@ key:
     room -= v;
     goto value;
   }
-  vlen = varint_length(p, end, v);
+  vlen = varint_length<true>(p, end, v);
   if (vlen == 0 || vlen - 1 > room || v > room - (vlen - 1) || v > static_cast<std::uint64_t>(end - p - vlen) ||
       !fast_path_takes_text(p + vlen, v, end))
     goto stop_key;
