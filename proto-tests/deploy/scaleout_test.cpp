@@ -187,18 +187,26 @@ void run_client(int k, std::uint16_t port, const std::atomic<bool>& stop, Ledger
       try {
         const Value response = c.receive();
         const std::int64_t got = response["id"].as_int();
-        if (got <= ledger.last_answered) ++ledger.duplicates;
-        else if (got != id) ++ledger.out_of_order;
+        if (got <= ledger.last_answered)
+          ++ledger.duplicates;
+        else if (got != id)
+          ++ledger.out_of_order;
         ledger.last_answered = std::max(ledger.last_answered, got);
         ++ledger.answered;
       } catch (const client::ClientError& e) {
-        if (e.code() == client::ClientErrc::not_answered) ++ledger.not_answered;
-        else if (e.code() == client::ClientErrc::timeout) ++ledger.timeouts;
-        else if (e.code() == client::ClientErrc::connection_refused) ++ledger.not_sent;
-        else ledger.unexpected = e.what();
+        if (e.code() == client::ClientErrc::not_answered)
+          ++ledger.not_answered;
+        else if (e.code() == client::ClientErrc::timeout)
+          ++ledger.timeouts;
+        else if (e.code() == client::ClientErrc::connection_refused)
+          ++ledger.not_sent;
+        else
+          ledger.unexpected = e.what();
       } catch (const client::ServerError& e) {
-        if (e.code() == "shutting_down") ++ledger.shutting_down;
-        else ledger.unexpected = e.what();
+        if (e.code() == "shutting_down")
+          ++ledger.shutting_down;
+        else
+          ledger.unexpected = e.what();
       }
     }
     if (pause.count() > 0) std::this_thread::sleep_for(pause);
@@ -269,8 +277,8 @@ TEST_F(ScaleOut, ARollingRestartAnswersEveryRequestOnceOrTellsTheClientAndNeverG
     reconnects += l.reconnect.reconnects;
   }
   std::cout << "[ MEASURED ] rolling restart: " << sent << " requests sent, " << answered << " answered, " << reported
-            << " reported to the client as not answered (not_answered, or shutting_down in their place), "
-            << reconnects << " reconnects\n";
+            << " reported to the client as not answered (not_answered, or shutting_down in their place), " << reconnects
+            << " reconnects\n";
   EXPECT_GT(reconnects, 0u) << "no client was ever moved: the restarts were not exercised";
 }
 
