@@ -19,7 +19,7 @@
 # run-consumer.sh MODE --source-dir DIR --build-dir DIR --work-dir DIR --cxx COMPILER
 #                 [--cxx-flags FLAGS] [--link-flags FLAGS] [--launcher CCACHE]
 #                 [--build-type TYPE] [--generator GENERATOR]
-set -euo pipefail
+set -Eeuo pipefail
 
 mode=${1:-}
 shift || true
@@ -59,10 +59,17 @@ trap cleanup EXIT
 
 fail() {
   echo "run-consumer $mode: FAILED: $*" >&2
+  if [[ -s $work/server.log ]]; then
+    echo "--- the crous-server log:" >&2
+    cat "$work/server.log" >&2
+  fi
   exit 1
 }
 
 step() { echo "== $*"; }
+
+# Anything else that fails says where, instead of ending the test silently.
+trap 'fail "a command failed at line $LINENO"' ERR
 
 # The build's own folder under the build tree, so that ccache sees the same
 # relative paths every run.
@@ -97,12 +104,12 @@ start_server() {
   server_port=""
   local attempt
   for ((attempt = 0; attempt < 600; attempt++)); do  # 60 s: a loaded box, a sanitizer build
-    server_port=$(sed -nE 's/.*listening on 127\.0\.0\.1:([0-9]+).*/\1/p;T;q' "$work/server.log")
+    # The log may not exist yet: the server's shell opens it after the fork.
+    server_port=$(sed -nE 's/.*listening on 127\.0\.0\.1:([0-9]+).*/\1/p;T;q' "$work/server.log" 2>/dev/null || true)
     [[ -n $server_port ]] && return 0
-    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; fail "crous-server exited at start"; }
+    kill -0 "$server_pid" 2>/dev/null || fail "crous-server exited at start"
     sleep 0.1
   done
-  cat "$work/server.log"
   fail "crous-server did not say where it listens within 60 s"
 }
 
@@ -118,7 +125,7 @@ stop_server() {
   local status=0
   wait "$server_pid" || status=$?
   server_pid=""
-  ((status == 0)) || { cat "$work/server.log"; fail "crous-server exited with status $status"; }
+  ((status == 0)) || fail "crous-server exited with status $status"
 }
 
 run() {
