@@ -16,7 +16,9 @@ RUN scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 # configure time), so that a change to tests, docs or scripts reuses the
 # compiled layer; tests and benchmarks are not configured.
 COPY CMakeLists.txt ./
+COPY cmake cmake
 COPY codec codec
+COPY json json
 COPY config config
 COPY server server
 COPY client client

@@ -64,6 +64,35 @@ targets=$(grep -oE -- '--target( [A-Za-z0-9_-]+)+' <<<"$build_stage" | sed 's/--
 [[ -n $targets ]] || problem "build stage builds no explicit --target"
 for target in $targets; do is_executable "$target" || problem "--target $target is not an executable of the CMake tree"; done
 
+# The build stage sees only what it COPYs: configure exactly that subset
+# (as the image build will) so a directory the CMake tree needs but the
+# Dockerfile forgets fails here, not in the image build. Configure only, no
+# compile: a few seconds.
+if command -v cmake >/dev/null; then
+  context=$(mktemp -d)
+  trap 'rm -rf "$context"' EXIT
+  while read -r _ src dst; do
+    [[ -e $root/$src ]] || { problem "COPY $src: no such file or folder in the repository"; continue; }
+    mkdir -p "$context/src/$(dirname "$dst")"
+    cp -r "$root/$src" "$context/src/${dst%/}"
+  done < <(grep -E '^COPY [^-]' <<<"$build_stage" | awk '$3 != "" {d=$3; if (d=="./") d=$2; print $1, $2, d}')
+  if [[ -f $context/src/CMakeLists.txt ]]; then
+    configure_args=$(grep -oE 'cmake -S \. -B build [^&]*' <<<"$build_stage" | head -n1 | sed -E 's/^cmake -S \. -B build//')
+    # shellcheck disable=SC2086 # the configure line's words are the arguments
+    if ! configure_log=$(cd "$context/src" && cmake -S . -B "$context/build" $configure_args 2>&1); then
+      problem "the build stage's sources do not configure (a folder missing from its COPY lines?):"
+      grep -E 'Error|error|not find|No such' <<<"$configure_log" | head -n 8 | sed 's/^/    /' >&2
+    else
+      known_targets=$(cmake --build "$context/build" --target help 2>/dev/null | sed -nE 's/^\.\.\. ([A-Za-z0-9_-]+).*/\1/p')
+      for target in $targets; do
+        grep -qx -- "$target" <<<"$known_targets" || problem "--target $target is not defined when configured from the COPYed sources"
+      done
+    fi
+  else
+    problem "the build stage does not COPY CMakeLists.txt"
+  fi
+fi
+
 # ---- binaries copied into the image ----
 copied=$(grep -E '^COPY --from=build ' <<<"$runtime_stage" | tr ' ' '\n' | grep -E '^/src/build/bin/' | sed 's|.*/||' | sort -u)
 expected=$(printf '%s\n' crous crous-echo crous-server)
