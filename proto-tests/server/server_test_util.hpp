@@ -13,22 +13,11 @@
 #include "crous/flux.hpp"
 #include "crous/record_buffer.hpp"
 #include "crous/server/server.hpp"
+#include "test_support.hpp"
 
 namespace crous::test {
 
 using namespace std::chrono_literals;
-
-// Polls `done` until it holds or `limit` passes (bounded wait on an outcome
-// the test cannot be notified of).
-template <class Pred>
-bool eventually(Pred done, std::chrono::milliseconds limit = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 // Defaults sized for tests: ephemeral port, two I/O threads, short drain.
 crous::server::Options test_options();
