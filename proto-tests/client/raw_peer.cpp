@@ -49,21 +49,23 @@ int accept_one(int listener) {
 
 }  // namespace
 
-RawPeer::RawPeer(Script script) {
+RawPeer::RawPeer(Script script, std::size_t connections) {
   listener_ = bound_socket(port_);
   ::listen(listener_, 4);
-  thread_ = std::thread([this, script = std::move(script)] {
-    const int fd = accept_one(listener_);
-    if (fd < 0) {
-      ADD_FAILURE() << "raw peer: no client connected within " << io_timeout_ms << " ms";
-      return;
+  thread_ = std::thread([this, script = std::move(script), connections] {
+    for (std::size_t i = 0; i < connections; ++i) {
+      const int fd = accept_one(listener_);
+      if (fd < 0) {
+        ADD_FAILURE() << "raw peer: no client connected within " << io_timeout_ms << " ms";
+        return;
+      }
+      try {
+        script(fd);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "raw peer script failed: " << e.what();
+      }
+      ::close(fd);
     }
-    try {
-      script(fd);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "raw peer script failed: " << e.what();
-    }
-    ::close(fd);
   });
 }
 

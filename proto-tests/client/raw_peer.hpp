@@ -1,8 +1,9 @@
 #pragma once
 // A scripted TCP peer on a real loopback socket, for the error paths the
 // real server does not produce on demand: silence, closing mid-stream,
-// truncated or garbled responses. It accepts one connection and runs the
-// script on it in a thread; every socket call is bounded by a timeout.
+// truncated or garbled responses. It accepts one connection (or
+// `connections`, one after the other) and runs the script on each in a
+// thread; every socket call is bounded by a timeout.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -16,7 +17,7 @@ namespace crous::test {
 class RawPeer {
  public:
   using Script = std::function<void(int fd)>;
-  explicit RawPeer(Script script);
+  explicit RawPeer(Script script, std::size_t connections = 1);
   ~RawPeer();  // joins the script thread
   RawPeer(const RawPeer&) = delete;
   RawPeer& operator=(const RawPeer&) = delete;

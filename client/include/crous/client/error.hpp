@@ -28,6 +28,7 @@ enum class ClientErrc : std::uint8_t {
   tls_config,          // a TLS file could not be used (unreadable, not PEM, key does not match)
   tls_handshake_failed,// the TLS handshake failed (untrusted or wrong-name certificate, refused by the server, ...)
   hello_failed,        // the server answered the compression hello with an error record or an answer not understood
+  cancelled,           // a Pool call ended by its CallContext being cancelled (or the Pool closed); the request may have been sent
 };
 
 // Stable lower-case name, e.g. "connection_refused".
