@@ -1,6 +1,7 @@
 #include "crous/client/pool.hpp"
 
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "pool_state.hpp"
 
@@ -12,11 +13,13 @@ Pool::Pool(const executor_type& executor, std::string host, unsigned short port,
 
 Pool::~Pool() { close(); }
 
-// On the pool's thread the call starts at once; from another thread it is
-// posted there.
+// On the pool's thread the call starts at once; from another thread (or
+// an executor that cannot tell) it is posted there.
 void Pool::start_call(Value request, CallContext* context, std::unique_ptr<detail::Completion> completion) {
-  boost::asio::dispatch(executor_, [state = state_, request = std::move(request), context,
-                                    completion = std::move(completion)]() mutable {
+  const auto* io = executor_.target<boost::asio::io_context::executor_type>();
+  if (io && io->running_in_this_thread()) return state_->call(std::move(request), context, std::move(completion));
+  boost::asio::post(executor_, [state = state_, request = std::move(request), context,
+                                completion = std::move(completion)]() mutable {
     state->call(std::move(request), context, std::move(completion));
   });
 }

@@ -125,8 +125,20 @@ void PoolConnection::add(const PoolCallPtr& call) {
   }
   call->connection = this;
   calls_.push_back(call);
-  do_write();
+  write_soon();
   read_if_needed();
+}
+
+// do_write(), once, after the handlers already queued on this thread have
+// run: the calls a batch of requests makes (each from its own handler)
+// leave in one write instead of the first alone and the rest in a second.
+void PoolConnection::write_soon() {
+  if (state_ != State::open || write_in_flight_ || write_posted_) return;
+  write_posted_ = true;
+  asio::post(connect_timer_.get_executor(), [self = shared_from_this()] {
+    self->write_posted_ = false;
+    self->do_write();
+  });
 }
 
 // One write in flight; requests added meanwhile go out together next.

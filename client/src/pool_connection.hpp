@@ -42,6 +42,7 @@ struct PoolCall {
   std::unique_ptr<Completion> completion;   // null once completed
   std::chrono::steady_clock::time_point deadline;
   bool inherited_deadline = false;          // the deadline came from a context (or the request's deadline_ms)
+  CallContext* context = nullptr;           // the call's, if any
   CallContext::Registration cancellation;   // while live, with a context
   PoolConnection* connection = nullptr;     // where it was sent; null while waiting in the pool
 
@@ -88,6 +89,7 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   void on_open();
   void on_connect_timer(const boost::system::error_code& ec);
   void do_write();
+  void write_soon();
   void read_if_needed();
   void on_read(const boost::system::error_code& ec, std::size_t bytes);
   void deliver_responses();
@@ -108,6 +110,7 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   RequestBuffer outbox_;  // encoded requests waiting for the next write
   Bytes writing_;         // the bytes of the write in flight
   bool write_in_flight_ = false;
+  bool write_posted_ = false;  // write_soon() is pending
   bool reading_ = false;
   State state_ = State::connecting;
   std::deque<PoolCallPtr> calls_;  // in request order

@@ -71,11 +71,9 @@ void PoolState::call(Value request, CallContext* context, std::unique_ptr<Comple
   if (context) {
     // The registration lives in the call and goes when the call completes,
     // so the callback never sees a completed call or a destroyed pool.
-    call->cancellation = context->on_cancel([this, target = call.get(), context] {
-      if (context->cancel_reason() == CancelReason::deadline) return end_early(*target, timeout_error_for(*target));
-      end_early(*target, ClientError(ClientErrc::cancelled, "call to " + peer_ + " cancelled (" +
-                                                                std::string(to_string(context->cancel_reason())) + ")"));
-    });
+    // (Two pointers: std::function keeps them without an allocation.)
+    call->context = context;
+    call->cancellation = context->on_cancel([this, target = call.get()] { cancelled(*target); });
   }
   send(call);
 }
@@ -112,8 +110,11 @@ void PoolState::dispatch_waiting() {
   }
 }
 
+// The first connection with room, in the order they were opened: calls
+// made together travel together (one write, one read of their answers)
+// instead of one per connection, and a new connection opens only when all
+// are full.
 PoolConnection* PoolState::pick() {
-  PoolConnection* best = nullptr;
   for (auto it = connections_.begin(); it != connections_.end();) {
     PoolConnection& c = **it;
     // A connection the server closed while it was idle is replaced now,
@@ -123,11 +124,11 @@ PoolConnection* PoolState::pick() {
       it = connections_.erase(it);
       continue;
     }
-    if (c.load() < options_.max_pipeline && (!best || c.load() < best->load())) best = &c;
+    if (c.load() < options_.max_pipeline) return &c;
     ++it;
   }
-  if ((!best || best->load() > 0) && connections_.size() < options_.max_connections) return open_connection();
-  return best;
+  if (connections_.size() < options_.max_connections) return open_connection();
+  return nullptr;
 }
 
 PoolConnection* PoolState::open_connection() {
@@ -188,6 +189,13 @@ void PoolState::end_early(PoolCall& call, const ClientError& error) {
   finish(call, std::make_exception_ptr(error));
   // Still waiting in the pool: dropped from waiting_ when its turn comes.
   if (connection) connection->abandoned();
+}
+
+void PoolState::cancelled(PoolCall& call) {
+  const CancelReason reason = call.context->cancel_reason();
+  if (reason == CancelReason::deadline) return end_early(call, timeout_error_for(call));
+  end_early(call, ClientError(ClientErrc::cancelled,
+                              "call to " + peer_ + " cancelled (" + std::string(to_string(reason)) + ")"));
 }
 
 ClientError PoolState::timeout_error_for(const PoolCall& call) const {

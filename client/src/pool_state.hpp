@@ -8,6 +8,7 @@
 #include <deque>
 #include <exception>
 #include <memory>
+#include <memory_resource>
 #include <set>
 #include <string>
 #include <utility>
@@ -50,8 +51,8 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // Where a new call goes: the least loaded connection with room, or a new
-  // one when every open one is busy; null when all are full.
+  // Where a new call goes: the first connection with room, or a new one;
+  // null when all are full.
   PoolConnection* pick();
   PoolConnection* open_connection();
   void send(const PoolCallPtr& call);
@@ -61,6 +62,8 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   void finish(PoolCall& call, std::exception_ptr error, Value response = {});
   // A live call ended before its response (cancelled, deadline).
   void end_early(PoolCall& call, const ClientError& error);
+  // Its context was cancelled.
+  void cancelled(PoolCall& call);
   ClientError timeout_error_for(const PoolCall& call) const;
   void arm_timer();
   void on_timer();
@@ -73,7 +76,10 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   std::shared_ptr<boost::asio::ssl::context> tls_context_;  // null without TLS
   std::vector<std::shared_ptr<PoolConnection>> connections_;
   std::deque<PoolCallPtr> waiting_;  // calls without a connection yet; completed ones are skipped
-  std::set<std::pair<Clock::time_point, PoolCall*>> deadlines_;  // of the live calls
+  // The live calls by deadline; its nodes come from (and go back to) a pool
+  // of its own rather than malloc, one per call.
+  std::pmr::unsynchronized_pool_resource deadline_nodes_;
+  std::pmr::set<std::pair<Clock::time_point, PoolCall*>> deadlines_{&deadline_nodes_};
   boost::asio::steady_timer timer_;
   Clock::time_point timer_at_ = Clock::time_point::max();  // the pending wait's expiry; max = none
   std::uint64_t connects_ = 0;

@@ -15,7 +15,8 @@ struct HandlerOutcome {
 HandlerOutcome call_handler(const Route& route, const Value& request);
 
 // The error record for a handler's exception: a HandlerError's own code,
-// else handler_error with the exception's message.
+// else handler_error with the exception's message; the "id" of `request`
+// (a dict) goes with it.
 Value error_for(std::exception_ptr error, const Value& request);
 
 // Appends `response` encoded to `out`; when it cannot be encoded (nested

@@ -35,8 +35,7 @@ Router& Router::add_async_callback(std::string op, CallbackHandler handler, std:
   if (!handler) throw std::invalid_argument("handler for op '" + op + "' is empty");
   // The route table outlives every request, so the coroutine may refer to
   // the handler it holds.
-  AsyncHandler waiting = [handler = std::move(handler)](const Value& request,
-                                                        RequestContext& ctx) -> asio::awaitable<Value> {
+  AsyncHandler waiting = [handler = std::move(handler)](Value& request, RequestContext& ctx) -> asio::awaitable<Value> {
     co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, Value)>(
         [&](auto completion) {
           handler(request, ctx,

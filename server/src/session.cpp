@@ -358,6 +358,19 @@ void Session::pump() {
   maybe_finish();
 }
 
+// pump(), once, after the handlers already queued on this thread have run:
+// async answers completing in one turn of the event loop (a Pool read
+// delivering many responses resumes many handlers) leave in one write
+// instead of one write each.
+void Session::pump_soon() {
+  if (pump_posted_) return;
+  pump_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->pump_posted_ = false;
+    self->guarded("pump", [&] { self->pump(); });
+  });
+}
+
 // Answers every complete record in the buffer (the batch), like Redis'
 // processInputBuffer; the responses then leave in one write. Stops early
 // when the server holds input back, so high_watermark holds per record: at
@@ -563,9 +576,15 @@ std::optional<Session::SlotDeadline> Session::slot_deadline(const Route& route,
   if (route.timeout.count() > 0) d = SlotDeadline{slot, now + route.timeout, &route, true, {}, started, nullptr};
   if (request_deadline && (!d || *request_deadline < d->at))
     d = SlotDeadline{slot, *request_deadline, &route, false, {}, started, nullptr};
-  if (d)
-    if (const Value* found = request.is_dict() ? request.find("id") : nullptr) d->id = Dict{{"id", *found}};
+  if (d) d->id = id_of(request);
   return d;
+}
+
+// {"id": <the request's id>}, what error_record() copies the id from; null
+// without one. Kept apart from a request that is the handler's to move.
+Value Session::id_of(const Value& request) {
+  if (const Value* found = request.is_dict() ? request.find("id") : nullptr) return Dict{{"id", *found}};
+  return Value();
 }
 
 void Session::offload(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started,
@@ -638,7 +657,8 @@ void Session::run_async(const Route& route, Value request, std::size_t request_b
   in_flight_bytes_ += request_bytes;
   core_.stats.add(Counter::async_running);
   auto d = slot_deadline(route, deadline, request, started, slot, clock::now());
-  auto call = std::make_shared<AsyncRequest>(std::move(request), route, slot, request_bytes, started,
+  Value id = d ? d->id : id_of(request);
+  auto call = std::make_shared<AsyncRequest>(std::move(request), std::move(id), route, slot, request_bytes, started,
                                              socket_.get_executor(), shard_.index,
                                              d ? d->at : RequestContext::no_deadline);
   if (d) {
@@ -678,14 +698,14 @@ void Session::on_async_done(AsyncRequest& call, std::exception_ptr error, Value 
   if (!out_.filled(call.slot)) {
     Bytes bytes;
     bool failed = true;
-    if (error) encode_flux(error_for(error, call.request), bytes);
-    else failed = !encode_response(response, call.request, bytes);
+    if (error) encode_flux(error_for(error, call.id), bytes);
+    else failed = !encode_response(response, call.id, bytes);
     out_.fill(call.slot, std::move(bytes));
     shard_.counters.add(Counter::records_out);
     if (failed) shard_.counters.add(Counter::handler_errors);
     observe_latency(core_.router.index_of(call.route), call.started);
   }
-  pump();
+  pump_soon();
 }
 
 // The connection ends: its async handlers are cancelled (their Pool calls

@@ -65,18 +65,20 @@ class Session final : public std::enable_shared_from_this<Session>,
     clock::time_point at;
     const Route* route;
     bool route_timeout;  // the route's timeout (handler_timeout), else deadline_ms (deadline_exceeded)
-    Value id;  // the request's "id", echoed in the error
+    Value id;  // {"id": <the request's>} for the error record, or null
     LatencyClock::Ticks started;  // for the latency histogram; 0 = not measured
     RequestContext* context;  // an async request's, cancelled at the deadline; null when offloaded
   };
   // An async request while its handler runs: what the handler refers to
   // (the request, its context) and where its response goes.
   struct AsyncRequest {
-    AsyncRequest(Value req, const Route& r, OutputQueue::Slot s, std::size_t bytes, LatencyClock::Ticks t,
-                 RequestContext::executor_type executor, std::size_t io_thread, clock::time_point deadline)
-        : request(std::move(req)), context(std::move(executor), io_thread, deadline), route(r), slot(s),
-          request_bytes(bytes), started(t) {}
-    Value request;
+    AsyncRequest(Value req, Value request_id, const Route& r, OutputQueue::Slot s, std::size_t bytes,
+                 LatencyClock::Ticks t, RequestContext::executor_type executor, std::size_t io_thread,
+                 clock::time_point deadline)
+        : request(std::move(req)), id(std::move(request_id)), context(std::move(executor), io_thread, deadline),
+          route(r), slot(s), request_bytes(bytes), started(t) {}
+    Value request;  // the handler's: it may move from it
+    Value id;       // {"id": <the request's>} for error records, or null
     RequestContext context;
     const Route& route;
     OutputQueue::Slot slot;
@@ -104,6 +106,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   void settle_input();
   // ---- the steps after every I/O event ----
   void pump();
+  void pump_soon();
   void process_input();
   bool next_block();
   void handle_record(ByteView record);
@@ -124,6 +127,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   void cancel_context(RequestContext& context, client::CancelReason reason) noexcept;
   void expire_slots(clock::time_point now);
   bool answer_expired(const SlotDeadline& d);
+  static Value id_of(const Value& request);
   void settle_expired(OutputQueue::Slot slot);
   void protocol_error(const DecodeError& error);
   void end_input(std::string_view code, const std::string& message);
@@ -178,6 +182,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   bool peer_eof_ = false;            // the peer shut down its side
   bool draining_ = false;            // server shutdown: short idle period
   bool waiting_for_memory_ = false;  // the input budget said no; budget_available() resumes
+  bool pump_posted_ = false;         // pump_soon() is pending
   const char* finish_reason_ = "";
 
   RecordBuffer in_;

@@ -2,8 +2,8 @@
 // A pool of connections to one crous server, for services calling services
 // (docs/client.md, "Pool"). Calls are pipelined over at most
 // PoolOptions::max_connections connections, each carrying at most
-// PoolOptions::max_pipeline calls at a time; more wait in the pool, in
-// order. A broken connection fails the calls it carried and is replaced by
+// PoolOptions::max_pipeline calls at a time (the first connection with room
+// takes the next call); more wait in the pool, in order. A broken connection fails the calls it carried and is replaced by
 // a new one for the calls after them; the Pool never sends a request twice.
 //
 // Completion signature: void(std::exception_ptr, crous::Value), like
@@ -60,7 +60,7 @@ class PoolState;
 
 struct PoolOptions {
   // Connections opened at most; a new one is opened when every open one is
-  // busy (and on demand after one breaks).
+  // full (max_pipeline), and on demand after one breaks.
   std::size_t max_connections = 4;
   // Calls in flight on one connection (written, or queued for its next
   // write) before the pool stops giving it more.

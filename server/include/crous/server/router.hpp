@@ -43,10 +43,12 @@ namespace crous::server {
 using Handler = std::function<Value(const Value& request)>;
 
 // A coroutine returning the response record; `request` and `ctx` live until
-// it has finished. An exception it lets out becomes an error record as for
-// Handler (its message names a downstream error's code: "server error
-// not_found: ...", "timeout: ...").
-using AsyncHandler = std::function<boost::asio::awaitable<Value>(const Value& request, RequestContext& ctx)>;
+// it has finished. The request is the handler's: it may move parts of it
+// on (forward it to another service without a copy); a handler taking
+// `const Value&` works as well. An exception it lets out becomes an error
+// record as for Handler (with the request's "id"; its message names a
+// downstream error's code: "server error not_found: ...", "timeout: ...").
+using AsyncHandler = std::function<boost::asio::awaitable<Value>(Value& request, RequestContext& ctx)>;
 
 // Answers one request of a callback-style async handler: respond() or
 // fail() once, from any thread (the answer is posted to the I/O thread).
@@ -66,8 +68,9 @@ class Responder {
 };
 
 // For services without coroutines: starts the work and returns; the work
-// answers through `responder` (keep `ctx` only until then).
-using CallbackHandler = std::function<void(const Value& request, RequestContext& ctx, Responder responder)>;
+// answers through `responder` (`request` and `ctx` live until then; the
+// request may be moved from).
+using CallbackHandler = std::function<void(Value& request, RequestContext& ctx, Responder responder)>;
 
 enum class Execution : std::uint8_t {
   inline_io,  // on the I/O thread
