@@ -11,13 +11,11 @@
 #include <prometheus/registry.h>
 
 #include <cstdint>
-#include <iostream>
 #include <vector>
 
-#include "crous/config/config_loader.hpp"
 #include "crous/server/error_record.hpp"
-#include "crous/server/logging.hpp"
 #include "crous/server/server.hpp"
+#include "example_main.hpp"
 
 namespace {
 
@@ -46,14 +44,7 @@ crous::Value count_primes(const crous::Value& request) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    auto loaded = crous::config::load_config(std::vector<std::string>(argv + 1, argv + argc));
-    if (loaded.action == crous::config::Action::help) {
-      std::cout << crous::config::help_text(argv[0]);
-      return 0;
-    }
-    crous::server::configure_logging(loaded.config.log_level, loaded.config.log_format);
-    crous::server::Server server(loaded.config);
+  return crous::examples::example_main("example-service", {argv + 1, argv + argc}, [](crous::server::Server& server) {
     // The service's own metrics, in the server's registry: GET /metrics
     // serves them after the server's own when metrics_port is set. The
     // server already times every op (crous_request_duration_seconds{op}) and
@@ -81,8 +72,5 @@ int main(int argc, char** argv) {
       return response;
     });
     server.run();  // until SIGINT/SIGTERM, then a graceful drain
-  } catch (const std::exception& e) {
-    std::cerr << "example-service: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -5,9 +5,9 @@
 #include <cerrno>
 #include <utility>
 
-#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 
-#include "hello.hpp"
+#include "establish.hpp"
 #include "pool_state.hpp"
 
 namespace crous::client::detail {
@@ -31,58 +31,12 @@ PoolConnection::PoolConnection(PoolState& owner, const asio::any_io_executor& ex
 void PoolConnection::start() {
   connect_timer_.expires_after(options_.connect_timeout);
   connect_timer_.async_wait([self = shared_from_this()](const error_code& ec) { self->on_connect_timer(ec); });
-  // An IP address needs no resolver, whose getaddrinfo runs on a thread of
-  // its own: a server's pools then add no thread at all.
-  error_code not_literal;
-  const auto address = asio::ip::make_address(host_, not_literal);
-  if (!not_literal) {
-    transport_->socket().async_connect(tcp::endpoint(address, port_), [self = shared_from_this()](const error_code& ec) {
-      self->on_connected(ec);
-    });
-    return;
-  }
-  resolver_.async_resolve(host_, std::to_string(port_),
-                          [self = shared_from_this()](const error_code& ec, const tcp::resolver::results_type& endpoints) {
-                            self->on_resolved(ec, endpoints);
-                          });
-}
-
-void PoolConnection::on_resolved(const error_code& ec, const tcp::resolver::results_type& endpoints) {
-  if (state_ != State::connecting) return;
-  if (ec) return fail(resolve_error(ec, peer_));
-  asio::async_connect(transport_->socket(), endpoints,
-                      [self = shared_from_this()](const error_code& connect_ec, const tcp::endpoint&) {
-                        self->on_connected(connect_ec);
-                      });
-}
-
-void PoolConnection::on_connected(const error_code& ec) {
-  if (state_ != State::connecting) return;
-  if (ec) return fail(connect_error(ec, peer_));
-  error_code ignored;
-  transport_->socket().set_option(tcp::no_delay(true), ignored);
-  if (!transport_->is_tls()) return start_hello();
-  step_ = ConnectStep::tls_handshake;
-  transport_->async_handshake([self = shared_from_this()](const error_code& handshake_ec) {
-    self->on_handshake(handshake_ec);
-  });
-}
-
-void PoolConnection::on_handshake(const error_code& ec) {
-  if (state_ != State::connecting) return;
-  if (ec) return fail(handshake_error(ec, peer_, transport_->ssl()));
-  start_hello();
-}
-
-void PoolConnection::start_hello() {
-  if (options_.compression == Compression::none) return on_open();
-  step_ = ConnectStep::hello;
-  async_hello(*transport_, reader_, outbox_, options_.compression, peer_,
-              [self = shared_from_this()](const std::optional<ClientError>& error, Compression) {
-                if (self->state_ != State::connecting) return;
-                if (error) return self->fail(*error);
-                self->on_open();
-              });
+  async_establish(*transport_, resolver_, host_, port_, reader_, outbox_, options_.compression, peer_, step_,
+                  [self = shared_from_this()](const std::optional<ClientError>& error, Compression) {
+                    if (self->state_ != State::connecting) return;  // timed out or closed meanwhile
+                    if (error) return self->fail(*error);
+                    self->on_open();
+                  });
 }
 
 void PoolConnection::on_open() {

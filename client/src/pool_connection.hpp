@@ -82,10 +82,6 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   using tcp = boost::asio::ip::tcp;
   enum class State { connecting, open, closed };
 
-  void on_resolved(const boost::system::error_code& ec, const tcp::resolver::results_type& endpoints);
-  void on_connected(const boost::system::error_code& ec);
-  void on_handshake(const boost::system::error_code& ec);
-  void start_hello();
   void on_open();
   void on_connect_timer(const boost::system::error_code& ec);
   void do_write();

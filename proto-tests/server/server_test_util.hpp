@@ -112,6 +112,12 @@ class ServerProcess {
 // {"error": {"code": c, ...}} -> c; empty when `v` is not an error record.
 std::string error_code_of(const Value& v);
 
+// Sends `request` (a dict) with "deadline_ms" and "id" added and expects
+// deadline_exceeded for it, never before the deadline and at most `late`
+// after it (generous: a loaded 2-core machine).
+void expect_deadline_exceeded_on_time(Client& c, Value request, int deadline_ms, int id,
+                                      std::chrono::milliseconds late = 700ms);
+
 // `n` connections, each answered once (so the server counts them as served).
 std::vector<std::unique_ptr<Client>> served_clients(std::uint16_t port, int n, const char* source = nullptr);
 // The connection's first and only record is server_busy, then the server closes.
