@@ -39,14 +39,7 @@ command -v "$REDIS_SERVER" >/dev/null || { echo "bench-connections: no $REDIS_SE
 # this limit, crous-bench raises its own soft limit to it.
 ulimit -n 20000 || { echo "bench-connections: cannot raise the open-file limit to 20000" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-stop_servers() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
-trap 'stop_servers; rm -rf "$work"' EXIT
+make_work
 
 # Fills server_pid[name], server_port[name]. Servers run with their defaults
 # (crous-server: one I/O thread per core; Redis: one thread) except what the
@@ -92,7 +85,7 @@ for name in "${servers[@]}"; do
   line=$(grep '^per_connection_kib' "$out" || true)
   idle[$name]=$(sed -n 's/.* idle=\([0-9.-]*\).*/\1/p' <<<"$line")
   answered[$name]=$(sed -n 's/.* answered=\([0-9.-]*\).*/\1/p' <<<"$line")
-  stop_servers
+  stop_pids
 done
 
 # ---- 2. throughput: all servers up, interleaved ----
@@ -114,7 +107,7 @@ for round in $(seq "$ROUNDS"); do
     done
   done
 done
-stop_servers
+stop_pids
 
 echo
 echo "| server | KiB per idle connection | KiB per connection after one request |"

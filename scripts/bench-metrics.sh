@@ -38,14 +38,7 @@ for bin in "$BIN_DIR/crous-server" "$BENCH" ${OLD_BIN:+"$OLD_BIN"}; do
 done
 command -v curl >/dev/null || { echo "bench-metrics: curl is needed to scrape (scripts/install-deps.sh --bench)" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work
 
 
 

@@ -63,14 +63,7 @@ server_help=$("$BIN_DIR/crous-server" --help 2>&1 || true)
 crous_tls=no
 [[ $server_help == *--tls-port* ]] && crous_tls=yes
 
-work=$(mktemp -d)
-pids=()
-stop_servers() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
-trap 'stop_servers; rm -rf "$work"' EXIT
+make_work
 
 # ---- throwaway certificates: keys never leave $work ----
 make_certs() {
@@ -195,7 +188,7 @@ for server in crous redis; do
     tail -n 5 "$work/$server.log.rest" | cut -c1-200 | sed 's/^/#   /'
   fi
 done
-stop_servers
+stop_pids
 
 values() {  # array mode server transport -> the rounds' values
   local -n a=$1

@@ -30,14 +30,7 @@ for tool in "$PROMETHEUS" promtool curl; do
   command -v "$tool" >/dev/null || { echo "prometheus-demo: no $tool (scripts/install-deps.sh --bench)" >&2; exit 1; }
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_work
 
 wait_http() {  # url pid what
   for _ in $(seq 100); do

@@ -20,6 +20,7 @@ std::string_view to_string(ClientErrc code) noexcept {
     case ClientErrc::tls_handshake_failed: return "tls_handshake_failed";
     case ClientErrc::hello_failed: return "hello_failed";
     case ClientErrc::not_answered: return "not_answered";
+    case ClientErrc::cancelled: return "cancelled";
   }
   return "unknown";
 }

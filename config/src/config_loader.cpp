@@ -183,7 +183,7 @@ const std::array<Option, 30> kOptions{{
      // 0 stays 0 so the printed settings reproduce themselves; the start-up
      // log line and `info` show the resolved budget.
      [](const ServerConfig& c) { return format_size(c.max_buffered_bytes); }},
-    {"max_offloads_per_connection", "offloaded requests in flight per connection before reading pauses",
+    {"max_offloads_per_connection", "offloaded and async requests in flight per connection before reading pauses",
      [](ServerConfig& c, std::string_view v) { c.max_offloads_per_connection = parse_unsigned(v, 1, 1'000'000); },
      [](const ServerConfig& c) { return std::to_string(c.max_offloads_per_connection); }},
     {"idle_timeout", "close connections silent this long (ms, s, m, h)",

@@ -51,7 +51,7 @@ int accept_one(int listener) {
 
 }  // namespace
 
-RawPeer::RawPeer(Script script) : RawPeer(std::vector<Script>{std::move(script)}) {}
+RawPeer::RawPeer(Script script, std::size_t connections) : RawPeer(std::vector<Script>(connections, script)) {}
 
 RawPeer::RawPeer(std::vector<Script> scripts) {
   listener_ = bound_socket(port_);

@@ -18,7 +18,8 @@ namespace crous::test {
 class RawPeer {
  public:
   using Script = std::function<void(int fd)>;
-  explicit RawPeer(Script script);
+  // `connections` connections, one after the other, each running `script`.
+  explicit RawPeer(Script script, std::size_t connections = 1);
   // One script per connection: a client that reconnects meets the next.
   explicit RawPeer(std::vector<Script> scripts);
   ~RawPeer();  // joins the script thread

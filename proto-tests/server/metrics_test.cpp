@@ -113,8 +113,8 @@ TEST(Metrics, KnownTrafficGivesExactCountersAndTheHistogramCountsEveryRequest) {
   // Errors: one family, a code label, every code present.
   EXPECT_EQ(sample(s, errors_of("unknown_op")), kUnknown);
   EXPECT_EQ(sample(s, errors_of("decode_error")), 1);
-  for (const char* zero : {"record_too_large", "record_timeout", "handler_error", "handler_timeout", "server_busy",
-                           "slow_consumer", "idle_timeout", "tls_handshake_failed", "proxy_header_invalid"})
+  for (const char* zero : {"record_too_large", "record_timeout", "handler_error", "handler_timeout", "deadline_exceeded",
+                           "server_busy", "slow_consumer", "idle_timeout", "tls_handshake_failed", "proxy_header_invalid"})
     EXPECT_EQ(sample(s, errors_of(zero)), 0) << zero;
   EXPECT_EQ(series_of(s, "crous_errors_total").size(), 11u);
 
@@ -152,6 +152,7 @@ TEST(Metrics, KnownTrafficGivesExactCountersAndTheHistogramCountsEveryRequest) {
   EXPECT_EQ(sample(s, "crous_ready"), 1);
   EXPECT_EQ(sample(s, "crous_offloads_queued"), 0);
   EXPECT_EQ(sample(s, "crous_offloads_running"), 0);
+  EXPECT_EQ(sample(s, "crous_async_running"), 0);
   EXPECT_EQ(sample(s, "crous_output_pending_bytes"), 0);
   EXPECT_EQ(sample(s, "crous_input_budget_bytes"), static_cast<double>(server.server().stats().input_budget_bytes));
   EXPECT_EQ(series_of(s, "crous_build_info").size(), 1u);

@@ -261,6 +261,21 @@ std::string error_code_of(const Value& v) {
   return code && code->is_string() ? code->as_string() : std::string();
 }
 
+void expect_deadline_exceeded_on_time(Client& c, Value request, int deadline_ms, int id,
+                                      std::chrono::milliseconds late) {
+  request.as_dict().insert_or_assign("deadline_ms", deadline_ms);
+  request.as_dict().insert_or_assign("id", id);
+  const auto sent = std::chrono::steady_clock::now();
+  c.send(request);
+  const Value v = c.read();
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent).count();
+  EXPECT_EQ(error_code_of(v), "deadline_exceeded") << v;
+  EXPECT_EQ(v["id"], Value(id));
+  EXPECT_GE(took, deadline_ms) << "answered before the deadline";
+  EXPECT_LT(took, deadline_ms + late.count()) << "answered " << took - deadline_ms << " ms after the deadline";
+}
+
 std::vector<std::unique_ptr<Client>> served_clients(std::uint16_t port, int n, const char* source) {
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < n; ++i) {

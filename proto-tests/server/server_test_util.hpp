@@ -13,22 +13,11 @@
 #include "crous/flux.hpp"
 #include "crous/record_buffer.hpp"
 #include "crous/server/server.hpp"
+#include "test_support.hpp"
 
 namespace crous::test {
 
 using namespace std::chrono_literals;
-
-// Polls `done` until it holds or `limit` passes (bounded wait on an outcome
-// the test cannot be notified of).
-template <class Pred>
-bool eventually(Pred done, std::chrono::milliseconds limit = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
 
 // Defaults sized for tests: ephemeral port, two I/O threads, short drain.
 crous::server::Options test_options();
@@ -122,6 +111,12 @@ class ServerProcess {
 
 // {"error": {"code": c, ...}} -> c; empty when `v` is not an error record.
 std::string error_code_of(const Value& v);
+
+// Sends `request` (a dict) with "deadline_ms" and "id" added and expects
+// deadline_exceeded for it, never before the deadline and at most `late`
+// after it (generous: a loaded 2-core machine).
+void expect_deadline_exceeded_on_time(Client& c, Value request, int deadline_ms, int id,
+                                      std::chrono::milliseconds late = 700ms);
 
 // `n` connections, each answered once (so the server counts them as served).
 std::vector<std::unique_ptr<Client>> served_clients(std::uint16_t port, int n, const char* source = nullptr);

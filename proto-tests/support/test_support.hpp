@@ -1,14 +1,28 @@
 #pragma once
 // Helpers shared by every test area.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crous/value.hpp"
 
 namespace crous::test {
+
+// Polls `done` until it holds or `limit` passes (bounded wait on an outcome
+// the test cannot be notified of).
+template <class Pred>
+bool eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
 
 // ../shared/golden beside the checkout. Fails the test (fatally) if missing:
 // conformance tests must never silently skip.

@@ -6,6 +6,21 @@
 
 fail() { echo "$bench_name: $*" >&2; exit 1; }
 
+# Stops (and waits for) the processes the script started, listed in `pids`.
+stop_pids() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=()
+}
+
+# Sets `work` to a new temporary directory and `pids` to none; at exit the
+# processes in `pids` are stopped and the directory removed.
+make_work() {
+  work=$(mktemp -d)
+  pids=()
+  trap 'stop_pids; rm -rf "$work"' EXIT
+}
+
 # A port nobody listens on, below the ephemeral range the clients'
 # connections draw from, and never the same one twice in a run. Sets `port`.
 used_ports=" "

@@ -44,6 +44,7 @@ constexpr std::array<ErrorField, 11> kErrors{{
     {"unknown_op", &StatsSnapshot::unknown_ops},
     {"handler_error", &StatsSnapshot::handler_errors},
     {"handler_timeout", &StatsSnapshot::handler_timeouts},
+    {"deadline_exceeded", &StatsSnapshot::deadline_exceeded},
     {"server_busy", &StatsSnapshot::server_busy},
     {"slow_consumer", &StatsSnapshot::slow_consumers},
     {"idle_timeout", &StatsSnapshot::idle_timeouts},
@@ -72,6 +73,7 @@ const std::vector<std::string>& MetricsCollector::family_names() {
         "crous_request_duration_seconds",
         "crous_offloads_queued",
         "crous_offloads_running",
+        "crous_async_running",
         "crous_input_buffered_bytes",
         "crous_input_budget_bytes",
         "crous_output_pending_bytes",
@@ -148,6 +150,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
 
   g("crous_offloads_queued", "Offloaded requests waiting for a worker", s.offloads_queued);
   g("crous_offloads_running", "Offloaded requests running on the worker pool", s.offloads_running);
+  g("crous_async_running", "Async handlers started and not yet finished (waiting or running)", s.async_running);
   g("crous_input_buffered_bytes", "Memory held for unfinished request records (buffer capacity)",
     s.input_buffered_bytes);
   g("crous_input_budget_bytes", "max_buffered_bytes, resolved: the bound on crous_input_buffered_bytes",

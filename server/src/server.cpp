@@ -26,6 +26,10 @@ namespace crous::server {
 namespace asio = boost::asio;
 using detail::Shard;
 
+// How long after the drain deadline (connections closed, async handlers
+// cancelled) an I/O thread may still run before it is stopped.
+constexpr std::chrono::milliseconds kStopGrace{1000};
+
 struct Server::Impl {
   using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 
@@ -41,7 +45,7 @@ struct Server::Impl {
     // A certificate that cannot be used stops the server before it starts
     // (and makes --check-config fail).
     if (options.tls_port) tls = std::make_unique<detail::ServerTls>(options);
-    for (unsigned i = 0; i < options.io_threads(); ++i) shards.push_back(std::make_unique<Shard>());
+    for (unsigned i = 0; i < options.io_threads(); ++i) shards.push_back(std::make_unique<Shard>(i));
     drain_timer.emplace(shards.front()->ctx);
     core.on_session_closed = [this] {
       if (core.draining.load() && stats.get(detail::Counter::connections_open) == 0)
@@ -109,7 +113,13 @@ struct Server::Impl {
       spdlog::warn("max_buffered_bytes ({}) is less than twice max_record_bytes ({}): records near the limit may be "
                    "refused with server_busy even when they arrive alone",
                    budget.limit(), options.max_record_bytes);
-    for (auto& shard : shards) threads.emplace_back([ctx = &shard->ctx] { ctx->run(); });
+    running_threads = shards.size();
+    for (auto& shard : shards)
+      threads.emplace_back([this, ctx = &shard->ctx] {
+        ctx->run();
+        std::lock_guard lock(stop_mutex);
+        if (--running_threads == 0) stop_cv.notify_all();
+      });
   }
 
   // Before the I/O threads start: each shard gets its latency cells (the
@@ -189,6 +199,7 @@ struct Server::Impl {
         asio::post(shard->ctx, [s = shard.get()] {
           for (auto& session : sessions_of(*s)) session->force_close();
         });
+      stop_after_grace();
     });
     if (stats.get(detail::Counter::connections_open) == 0) drain_timer->cancel();
     // From now on each io_context returns from run() once its last session
@@ -197,6 +208,22 @@ struct Server::Impl {
     // posted to its shard before that shard may stop.
     asio::post(shards.front()->ctx, [this] {
       for (auto& guard : guards) guard.reset();
+    });
+  }
+
+  // Closing the connections cancels their async handlers, which then end at
+  // once, unless one waits on something it did not tie to its context (a
+  // timer of its own, say): an I/O thread still running after a grace
+  // period is stopped, so drain_timeout still bounds the exit. Its
+  // handlers are destroyed with the shards.
+  void stop_after_grace() {
+    watchdog = std::thread([this] {
+      std::unique_lock lock(stop_mutex);
+      if (stop_cv.wait_for(lock, kStopGrace, [&] { return running_threads == 0; })) return;
+      spdlog::warn("{} I/O threads still busy {} ms after the drain deadline (async handlers waiting on something not "
+                   "tied to their RequestContext); stopping them", running_threads,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace).count());
+      for (auto& shard : shards) shard->ctx.stop();
     });
   }
 
@@ -222,6 +249,7 @@ struct Server::Impl {
     std::lock_guard lock(join_mutex);
     for (auto& t : threads)
       if (t.joinable()) t.join();
+    if (watchdog.joinable()) watchdog.join();  // started on shard 0's thread, joined above
     if (!stopped_logged && started) {
       stopped_logged = true;
       spdlog::info("{} stopped", program);
@@ -248,6 +276,10 @@ struct Server::Impl {
   std::optional<detail::Listener> tls_listener;
   std::vector<WorkGuard> guards;
   std::vector<std::thread> threads;
+  std::mutex stop_mutex;
+  std::condition_variable stop_cv;
+  std::size_t running_threads = 0;  // I/O threads not yet returned from run()
+  std::thread watchdog;             // stop_after_grace()
   std::mutex join_mutex;
   std::uint16_t bound_port = 0;
   std::uint16_t bound_tls_port = 0;
@@ -266,6 +298,12 @@ Server::~Server() = default;
 
 Router& Server::router() { return impl_->router; }
 const Options& Server::options() const { return impl_->options; }
+
+std::vector<asio::any_io_executor> Server::io_executors() const {
+  std::vector<asio::any_io_executor> out;
+  for (const auto& shard : impl_->shards) out.emplace_back(shard->ctx.get_executor());
+  return out;
+}
 void Server::start() { impl_->start(false); }
 std::uint16_t Server::port() const { return impl_->bound_port; }
 std::uint16_t Server::tls_port() const { return impl_->bound_tls_port; }

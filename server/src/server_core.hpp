@@ -26,7 +26,9 @@ class Session;
 // session is touched only from its shard's thread, so sessions need no
 // strands or locks.
 struct Shard {
-  Shard();
+  explicit Shard(std::size_t index);
+  // Its place among the server's shards (RequestContext::io_thread()).
+  const std::size_t index;
   boost::asio::io_context ctx{1};
   // Every session's deadlines, one timer for all (session.cpp fires them).
   DeadlineQueue deadlines;

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -59,6 +60,10 @@ std::string masked_sample(std::span<const std::uint8_t> bytes) {
   }
   return out.empty() ? "(none)" : out;
 }
+
+// The longest deadline_ms taken literally (about 24 days): more cannot be
+// added to a clock reading safely, and bounds nothing.
+constexpr std::int64_t kMaxDeadlineMillis = std::int64_t{1} << 31;
 
 std::int64_t millis(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -154,6 +159,7 @@ void Session::drain() {
 
 void Session::force_close() {
   if (phase_ == Phase::closed) return;
+  cancel_async(client::CancelReason::shutdown);
   // TLS or LZ4: a record (a block) cannot be written without possibly
   // blocking halfway, or leaving the stream undecodable.
   if (!writing() && phase_ != Phase::lingering && !tls_ && !lz4_) {
@@ -307,11 +313,11 @@ void Session::answer_plain_client() {
 // ---- input ----
 
 // False while the server, not the peer, holds the input back: responses the
-// client is not taking (high_watermark, counting the requests running on the
-// workers), or too many offloaded requests in flight.
+// client is not taking (high_watermark, counting the requests held by
+// offloaded and async handlers), or too many of those in flight.
 bool Session::accepting_input() const noexcept {
-  return pending_output() + offload_bytes_ < core_.options.high_watermark &&
-         pending_offloads_ < core_.options.max_offloads_per_connection;
+  return pending_output() + in_flight_bytes_ < core_.options.high_watermark &&
+         in_flight_ < core_.options.max_offloads_per_connection;
 }
 
 void Session::maybe_read() {
@@ -381,6 +387,7 @@ void Session::received(const boost::system::error_code& ec, std::span<const std:
   // still ended its input: a cut record is caught by the framing check.
   if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
     peer_eof_ = true;
+    if (!async_requests_.empty()) return close("peer closed with async requests in flight");
   } else if (ec) {
     return fail(ec, "read");
   } else {
@@ -441,6 +448,19 @@ void Session::pump() {
   maybe_finish();
 }
 
+// pump(), once, after the handlers already queued on this thread have run:
+// async answers completing in one turn of the event loop (a Pool read
+// delivering many responses resumes many handlers) leave in one write
+// instead of one write each.
+void Session::pump_soon() {
+  if (pump_posted_) return;
+  pump_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->pump_posted_ = false;
+    self->guarded("pump", [&] { self->pump(); });
+  });
+}
+
 // Answers every complete record in the buffer (the batch), like Redis'
 // processInputBuffer; the responses then leave in one write. Stops early
 // when the server holds input back, so high_watermark holds per record: at
@@ -473,6 +493,9 @@ void Session::process_input() {
                                         "connection closed inside a record (" + std::to_string(in_.buffered()) +
                                             " bytes of it received)"));
     }
+    // The end of input while async handlers run is the client gone: they
+    // are cancelled and nothing more is written (docs/protocol.md).
+    if (!async_requests_.empty()) return close("peer closed with async requests in flight");
     phase_ = Phase::answering;
     finish_reason_ = "peer closed";
   }
@@ -577,6 +600,9 @@ void Session::handle_record(ByteView record) {
     }
   }
 
+  std::optional<clock::time_point> deadline;
+  if (deadline_refused(request, *route, started, deadline)) return;
+
   switch (route->execution) {
     case Execution::echo:
       // The request was just validated; when it is already canonical FLUX
@@ -602,36 +628,77 @@ void Session::handle_record(ByteView record) {
     }
     case Execution::offloaded:
       // Observed when the response (or the timeout's error) fills its slot.
-      return offload(*route, std::move(request), record.size(), started);
+      return offload(*route, std::move(request), record.size(), started, deadline);
+    case Execution::async:
+      return run_async(*route, std::move(request), record.size(), started, deadline);
   }
 }
 
-void Session::offload(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started) {
+// The request's "deadline_ms" (docs/protocol.md, "Deadlines"): a malformed
+// one is bad_request, 0 has passed already; either way the handler does not
+// run. Otherwise `deadline` is set (counted from now, when the record has
+// been framed). Inline and echo routes answer at once, so only the
+// offloaded and async paths use it.
+bool Session::deadline_refused(const Value& request, const Route& route, LatencyClock::Ticks started,
+                               std::optional<clock::time_point>& deadline) {
+  const Value* field = request.is_dict() ? request.find(client::deadline_field) : nullptr;
+  if (!field) return false;
+  if (!field->is_int() || field->as_int() < 0) {
+    append_error(codes::bad_request, "deadline_ms must be a whole number of milliseconds, 0 or more", &request);
+  } else if (field->as_int() == 0) {
+    shard_.counters.add(Counter::deadline_exceeded);
+    append_error(codes::deadline_exceeded, "the request's deadline (deadline_ms 0) had passed on arrival", &request);
+  } else {
+    deadline = clock::now() + std::chrono::milliseconds(std::min(field->as_int(), kMaxDeadlineMillis));
+    return false;
+  }
+  observe_latency(core_.router.index_of(route), started);
+  return true;
+}
+
+// When an offloaded or async request must be answered at the latest: the
+// earlier of the route's timeout and the request's deadline.
+std::optional<Session::SlotDeadline> Session::slot_deadline(const Route& route,
+                                                            std::optional<clock::time_point> request_deadline,
+                                                            const Value& request, LatencyClock::Ticks started,
+                                                            OutputQueue::Slot slot, clock::time_point now) const {
+  std::optional<SlotDeadline> d;
+  if (route.timeout.count() > 0) d = SlotDeadline{slot, now + route.timeout, &route, true, {}, started, nullptr};
+  if (request_deadline && (!d || *request_deadline < d->at))
+    d = SlotDeadline{slot, *request_deadline, &route, false, {}, started, nullptr};
+  if (d) d->id = id_of(request);
+  return d;
+}
+
+// {"id": <the request's id>}, what error_record() copies the id from; null
+// without one. Kept apart from a request that is the handler's to move.
+Value Session::id_of(const Value& request) {
+  if (const Value* found = request.is_dict() ? request.find("id") : nullptr) return Dict{{"id", *found}};
+  return Value();
+}
+
+void Session::offload(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started,
+                      std::optional<clock::time_point> deadline) {
   const OutputQueue::Slot slot = out_.reserve();
-  ++pending_offloads_;
-  offload_bytes_ += request_bytes;
-  if (route.timeout.count() > 0) {
-    Value id;
-    if (const Value* found = request.is_dict() ? request.find("id") : nullptr) id = Dict{{"id", *found}};
-    const auto at = clock::now() + route.timeout;
-    offload_deadlines_.push_back({slot, at, &route, std::move(id), started});
-    pull_timer(at);
+  ++in_flight_;
+  in_flight_bytes_ += request_bytes;
+  // A job still queued when its deadline passes is not run at all.
+  clock::time_point run_before = clock::time_point::max();
+  if (auto d = slot_deadline(route, deadline, request, started, slot, clock::now())) {
+    run_before = d->at;
+    pull_timer(d->at);
+    slot_deadlines_.push_back(std::move(*d));
   }
   core_.workers.submit(this, [self = shared_from_this(), &route, request = std::move(request), slot, request_bytes,
-                              started]() mutable {
+                              started, run_before]() mutable {
     Bytes response;
     bool failed = true;
+    const bool skipped = clock::now() >= run_before;
     try {
-      HandlerOutcome outcome = call_handler(route, request);
-      failed = outcome.failed;
-      try {
-        encode_flux(outcome.response, response);
-      } catch (const std::exception& e) {
-        response.clear();
-        encode_flux(error_record(codes::handler_error, std::string("response cannot be encoded: ") + e.what(),
-                                 &request),
-                    response);
-        failed = true;
+      if (!skipped) {
+        HandlerOutcome outcome = call_handler(route, request);
+        const bool encoded = encode_response(outcome.response, request, response);
+        failed = outcome.failed || !encoded;
       }
     } catch (const std::exception&) {
       // Not even an error record could be made (out of memory): the empty
@@ -641,22 +708,26 @@ void Session::offload(const Route& route, Value request, std::size_t request_byt
     // Read the executor before `self` is moved into the completion.
     auto executor = self->socket_.get_executor();
     asio::post(executor, [self = std::move(self), slot, response = std::move(response), request_bytes, failed,
-                          &route, started]() mutable {
+                          skipped, &route, started]() mutable {
       self->guarded("offloaded response", [&] {
-        self->on_offload_done(slot, std::move(response), request_bytes, failed, route, started);
+        self->on_offload_done(slot, std::move(response), request_bytes, failed, skipped, route, started);
       });
     });
   });
 }
 
 void Session::on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed,
-                              const Route& route, LatencyClock::Ticks started) {
-  --pending_offloads_;
-  offload_bytes_ -= request_bytes;
+                              bool skipped, const Route& route, LatencyClock::Ticks started) {
+  --in_flight_;
+  in_flight_bytes_ -= request_bytes;
   if (phase_ == Phase::closed) return;
+  if (skipped) {
+    settle_expired(slot);
+    return pump();
+  }
   if (response.empty()) throw std::runtime_error("an offloaded response could not be made");
-  std::erase_if(offload_deadlines_, [slot](const OffloadDeadline& d) { return d.slot == slot; });
-  // A slot already answered by its timeout drops the late result.
+  std::erase_if(slot_deadlines_, [slot](const SlotDeadline& d) { return d.slot == slot; });
+  // A slot already answered by its deadline drops the late result.
   if (out_.fill(slot, std::move(response))) {
     shard_.counters.add(Counter::records_out);
     if (failed) shard_.counters.add(Counter::handler_errors);
@@ -665,26 +736,133 @@ void Session::on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_
   pump();
 }
 
-// Answers the offloaded requests whose route timeout passed with
-// handler_timeout; the handler keeps its worker until it returns, and its
-// late result is dropped.
-void Session::expire_offloads(clock::time_point now) {
-  bool expired = false;
-  std::erase_if(offload_deadlines_, [&](OffloadDeadline& d) {
-    if (d.at > now) return false;
+// An async route's handler runs as a coroutine on this thread (co_spawn);
+// its response fills the slot reserved here. Its context carries the
+// deadline and is cancelled when the deadline passes or the connection
+// ends (cancel_async).
+void Session::run_async(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started,
+                        std::optional<clock::time_point> deadline) {
+  const OutputQueue::Slot slot = out_.reserve();
+  ++in_flight_;
+  in_flight_bytes_ += request_bytes;
+  core_.stats.add(Counter::async_running);
+  auto d = slot_deadline(route, deadline, request, started, slot, clock::now());
+  Value id = d ? d->id : id_of(request);
+  auto call = std::make_shared<AsyncRequest>(std::move(request), std::move(id), route, slot, request_bytes, started,
+                                             socket_.get_executor(), shard_.index,
+                                             d ? d->at : RequestContext::no_deadline);
+  if (d) {
+    d->context = &call->context;
+    pull_timer(d->at);
+    slot_deadlines_.push_back(std::move(*d));
+  }
+  async_requests_.push_back(call);
+  auto done = [self = shared_from_this(), call](std::exception_ptr error, Value response) {
+    self->guarded("async response", [&] { self->on_async_done(*call, std::move(error), std::move(response)); });
+  };
+  std::optional<asio::awaitable<Value>> work;  // awaitable has no assignment
+  try {
+    work.emplace(route.async_handler(call->request, call->context));
+  } catch (...) {  // threw before its first suspension point: answered like any other failure, but not from here
+    return asio::post(shard_.ctx, [done = std::move(done), error = std::current_exception()]() mutable {
+      done(error, Value());
+    });
+  }
+  asio::co_spawn(shard_.ctx, std::move(*work), std::move(done));
+}
+
+void Session::on_async_done(AsyncRequest& call, std::exception_ptr error, Value response) {
+  --in_flight_;
+  in_flight_bytes_ -= call.request_bytes;
+  core_.stats.subtract(Counter::async_running);
+  std::erase_if(async_requests_, [&](const std::shared_ptr<AsyncRequest>& r) { return r.get() == &call; });
+  if (phase_ == Phase::closed) {
+    std::erase_if(slot_deadlines_, [&](const SlotDeadline& d) { return d.slot == call.slot; });
+    return;
+  }
+  // A failure at or after the deadline (a downstream call that gave up at
+  // the same moment) is the deadline's doing.
+  if (error && call.context.has_deadline() && clock::now() >= call.context.deadline()) settle_expired(call.slot);
+  std::erase_if(slot_deadlines_, [&](const SlotDeadline& d) { return d.slot == call.slot; });
+  // A slot already answered by its deadline drops the late result.
+  if (!out_.filled(call.slot)) {
     Bytes bytes;
-    const std::string message = "handler for op '" + d.route->op + "' did not finish within " +
-                                std::to_string(d.route->timeout.count()) + " ms";
-    encode_flux(error_record(codes::handler_timeout, message, d.id.is_null() ? nullptr : &d.id), bytes);
-    if (out_.fill(d.slot, std::move(bytes))) {
-      shard_.counters.add(Counter::handler_timeouts);
-      shard_.counters.add(Counter::records_out);
-      observe_latency(core_.router.index_of(*d.route), d.started);
-      expired = true;
-    }
+    bool failed = true;
+    if (error) encode_flux(error_for(error, call.id), bytes);
+    else failed = !encode_response(response, call.id, bytes);
+    out_.fill(call.slot, std::move(bytes));
+    shard_.counters.add(Counter::records_out);
+    if (failed) shard_.counters.add(Counter::handler_errors);
+    observe_latency(core_.router.index_of(call.route), call.started);
+  }
+  pump_soon();
+}
+
+// The connection ends: its async handlers are cancelled (their Pool calls
+// end at once) and nothing will be written for them.
+void Session::cancel_async(client::CancelReason reason) noexcept {
+  if (async_requests_.empty()) return;
+  // A copy: cancellation callbacks only post, but the list must not move under them.
+  const auto running = async_requests_;
+  for (const auto& call : running) cancel_context(call->context, reason);
+}
+
+// Runs the context's callbacks; one that throws (it should not) is logged,
+// and the connection carries on.
+void Session::cancel_context(RequestContext& context, client::CancelReason reason) noexcept {
+  try {
+    context.cancel(reason);
+  } catch (const std::exception& e) {
+    spdlog::error("connection {}: a cancellation callback threw: {}", peer(), e.what());
+  } catch (...) {
+    spdlog::error("connection {}: a cancellation callback threw", peer());
+  }
+}
+
+// Answers the requests whose deadline passed (handler_timeout or
+// deadline_exceeded) and cancels the async ones. An offloaded handler keeps
+// its worker until it returns; its late result is dropped.
+void Session::expire_slots(clock::time_point now) {
+  bool expired = false;
+  std::erase_if(slot_deadlines_, [&](const SlotDeadline& d) {
+    if (d.at > now) return false;
+    expired = answer_expired(d) || expired;
     return true;
   });
   if (expired) pump();
+}
+
+bool Session::answer_expired(const SlotDeadline& d) {
+  Bytes bytes;
+  const Value* id = d.id.is_null() ? nullptr : &d.id;
+  if (d.route_timeout) {
+    encode_flux(error_record(codes::handler_timeout, "handler for op '" + d.route->op + "' did not finish within " +
+                                                         std::to_string(d.route->timeout.count()) + " ms", id),
+                bytes);
+  } else {
+    encode_flux(error_record(codes::deadline_exceeded,
+                             "op '" + d.route->op + "' did not finish before the request's deadline (deadline_ms)", id),
+                bytes);
+  }
+  const bool answered = out_.fill(d.slot, std::move(bytes));
+  if (answered) {
+    shard_.counters.add(d.route_timeout ? Counter::handler_timeouts : Counter::deadline_exceeded);
+    shard_.counters.add(Counter::records_out);
+    observe_latency(core_.router.index_of(*d.route), d.started);
+  }
+  // The client has its answer: the handler's wait ends now.
+  if (d.context) cancel_context(*d.context, client::CancelReason::deadline);
+  return answered;
+}
+
+// A request that ended past its deadline is answered as expired, whether
+// or not the timer has fired for it yet.
+void Session::settle_expired(OutputQueue::Slot slot) {
+  std::erase_if(slot_deadlines_, [&](const SlotDeadline& d) {
+    if (d.slot != slot) return false;
+    answer_expired(d);
+    return true;
+  });
 }
 
 // Decode errors and oversize records: the stream can no longer be framed, so
@@ -790,7 +968,7 @@ void Session::on_write(const boost::system::error_code& ec, std::size_t n) {
 
 void Session::maybe_finish() {
   if (phase_ != Phase::answering) return;
-  if (!output_empty() || pending_offloads_ != 0) return;
+  if (!output_empty() || in_flight_ != 0) return;
   finish(finish_reason_);
 }
 
@@ -829,6 +1007,7 @@ void Session::fail(const boost::system::error_code& ec, const char* what) {
 void Session::close(const char* reason) {
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
+  cancel_async(client::CancelReason::disconnected);
   in_.clear();
   settle_input();  // gives the budget back
   publish_stats();
@@ -847,7 +1026,7 @@ void Session::close(const char* reason) {
 // ---- time ----
 
 bool Session::idle() const noexcept {
-  return !writing() && pending_offloads_ == 0 && output_empty() && (!draining_ || in_.empty());
+  return !writing() && in_flight_ == 0 && output_empty() && (!draining_ || in_.empty());
 }
 
 Session::clock::duration Session::idle_period() const noexcept {
@@ -865,7 +1044,7 @@ Session::clock::time_point Session::next_deadline(clock::time_point now) const n
   if (next <= now) next = now + idle_period();  // idle is due but work is pending: look again later
   if (writing()) next = std::min(next, write_started_ + core_.options.write_timeout);
   if (record_started_ != clock::time_point{}) next = std::min(next, record_started_ + core_.options.record_timeout);
-  for (const auto& d : offload_deadlines_) next = std::min(next, d.at);
+  for (const auto& d : slot_deadlines_) next = std::min(next, d.at);
   // Never "now": a deadline that is due is dealt with by this very call.
   return std::max(next, now + std::chrono::milliseconds(1));
 }
@@ -898,7 +1077,7 @@ void Session::on_timer() {
                  peer(), millis(now - write_started_), total_out_, pending_output());
     return close("slow consumer");
   } else {
-    expire_offloads(now);
+    expire_slots(now);
     if (phase_ == Phase::closed) return;
     if (record_started_ != clock::time_point{} && (!accepting_input() || waiting_for_memory_)) {
       record_started_ = now;  // we hold the input back, not the peer

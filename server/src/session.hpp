@@ -11,6 +11,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "crous/flux.hpp"
 #include "crous/record_buffer.hpp"
+#include "crous/server/request_context.hpp"
 #include "input_budget.hpp"
 #include "lz4_link.hpp"
 #include "output_queue.hpp"
@@ -60,13 +62,32 @@ class Session final : public std::enable_shared_from_this<Session>,
     lingering,  // our side is shut; discarding input until the peer closes or the linger deadline passes
     closed,
   };
-  // An offloaded request whose route has a timeout.
-  struct OffloadDeadline {
+  // An offloaded or async request with a deadline: the route's timeout or
+  // the request's deadline_ms, whichever comes first.
+  struct SlotDeadline {
     OutputQueue::Slot slot;
     clock::time_point at;
     const Route* route;
-    Value id;  // the request's "id", echoed in the timeout error
+    bool route_timeout;  // the route's timeout (handler_timeout), else deadline_ms (deadline_exceeded)
+    Value id;  // {"id": <the request's>} for the error record, or null
     LatencyClock::Ticks started;  // for the latency histogram; 0 = not measured
+    RequestContext* context;  // an async request's, cancelled at the deadline; null when offloaded
+  };
+  // An async request while its handler runs: what the handler refers to
+  // (the request, its context) and where its response goes.
+  struct AsyncRequest {
+    AsyncRequest(Value req, Value request_id, const Route& r, OutputQueue::Slot s, std::size_t bytes,
+                 LatencyClock::Ticks t, RequestContext::executor_type executor, std::size_t io_thread,
+                 clock::time_point deadline)
+        : request(std::move(req)), id(std::move(request_id)), context(std::move(executor), io_thread, deadline),
+          route(r), slot(s), request_bytes(bytes), started(t) {}
+    Value request;  // the handler's: it may move from it
+    Value id;       // {"id": <the request's>} for error records, or null
+    RequestContext context;
+    const Route& route;
+    OutputQueue::Slot slot;
+    std::size_t request_bytes;
+    LatencyClock::Ticks started;
   };
 
   struct Tls;  // the TLS stream over socket_ (session.cpp)
@@ -99,14 +120,29 @@ class Session final : public std::enable_shared_from_this<Session>,
   void settle_input();
   // ---- the steps after every I/O event ----
   void pump();
+  void pump_soon();
   void process_input();
   bool next_block();
   void handle_record(ByteView record);
   void hello(const Value& request);
-  void offload(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started);
-  void on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed,
+  bool deadline_refused(const Value& request, const Route& route, LatencyClock::Ticks started,
+                        std::optional<clock::time_point>& deadline);
+  std::optional<SlotDeadline> slot_deadline(const Route& route, std::optional<clock::time_point> request_deadline,
+                                            const Value& request, LatencyClock::Ticks started, OutputQueue::Slot slot,
+                                            clock::time_point now) const;
+  void offload(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started,
+               std::optional<clock::time_point> deadline);
+  void on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_t request_bytes, bool failed, bool skipped,
                        const Route& route, LatencyClock::Ticks started);
-  void expire_offloads(clock::time_point now);
+  void run_async(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started,
+                 std::optional<clock::time_point> deadline);
+  void on_async_done(AsyncRequest& call, std::exception_ptr error, Value response);
+  void cancel_async(client::CancelReason reason) noexcept;
+  void cancel_context(RequestContext& context, client::CancelReason reason) noexcept;
+  void expire_slots(clock::time_point now);
+  bool answer_expired(const SlotDeadline& d);
+  static Value id_of(const Value& request);
+  void settle_expired(OutputQueue::Slot slot);
   void protocol_error(const DecodeError& error);
   void end_input(std::string_view code, const std::string& message);
   void append_error(std::string_view code, std::string_view message, const Value* request);
@@ -162,6 +198,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   bool peer_eof_ = false;            // the peer shut down its side
   bool draining_ = false;            // server shutdown: short idle period
   bool waiting_for_memory_ = false;  // the input budget said no; budget_available() resumes
+  bool pump_posted_ = false;         // pump_soon() is pending
   const char* finish_reason_ = "";
 
   RecordBuffer in_;
@@ -180,9 +217,12 @@ class Session final : public std::enable_shared_from_this<Session>,
   std::size_t wire_sent_ = 0;
   bool wire_writing_ = false;
   std::size_t published_pending_ = 0;  // out_.pending_bytes() as last added to the stats gauge
-  std::size_t pending_offloads_ = 0;
-  std::size_t offload_bytes_ = 0;  // request bytes held by running offloads
-  std::vector<OffloadDeadline> offload_deadlines_;
+  // Offloaded and async requests not yet answered (max_offloads_per_connection
+  // bounds them), and the request bytes they hold.
+  std::size_t in_flight_ = 0;
+  std::size_t in_flight_bytes_ = 0;
+  std::vector<SlotDeadline> slot_deadlines_;
+  std::vector<std::shared_ptr<AsyncRequest>> async_requests_;  // running handlers, cancelled when the connection ends
 
   clock::time_point last_activity_;
   clock::time_point write_started_;

@@ -18,6 +18,7 @@ Value StatsSnapshot::to_value() const {
                       {"idle_timeout", n(idle_timeouts)},
                       {"record_timeout", n(record_timeouts)},
                       {"handler_timeout", n(handler_timeouts)},
+                      {"deadline_exceeded", n(deadline_exceeded)},
                       {"server_busy", n(server_busy)},
                       {"tls_handshake_failed", n(tls_handshake_failures)},
                       {"proxy_header_invalid", n(proxy_header_failures)}}},
@@ -25,6 +26,7 @@ Value StatsSnapshot::to_value() const {
                       {"input_budget_bytes", n(input_budget_bytes)},
                       {"output_pending_bytes", n(output_pending_bytes)}}},
       {"offloads", Dict{{"queued", n(offloads_queued)}, {"running", n(offloads_running)}}},
+      {"async", Dict{{"running", n(async_running)}}},
       {"uptime_seconds", uptime_seconds},
   };
 }
@@ -39,8 +41,8 @@ constexpr std::array<std::uint64_t StatsSnapshot::*, kCounters> kSnapshotFields 
     &StatsSnapshot::bytes_out,        &StatsSnapshot::decode_errors,     &StatsSnapshot::records_too_large,
     &StatsSnapshot::unknown_ops,      &StatsSnapshot::handler_errors,    &StatsSnapshot::slow_consumers,
     &StatsSnapshot::idle_timeouts,    &StatsSnapshot::record_timeouts,   &StatsSnapshot::handler_timeouts,
-    &StatsSnapshot::server_busy,      &StatsSnapshot::tls_handshake_failures, &StatsSnapshot::proxy_header_failures,
-    &StatsSnapshot::output_pending_bytes,
+    &StatsSnapshot::deadline_exceeded, &StatsSnapshot::server_busy,      &StatsSnapshot::tls_handshake_failures,
+    &StatsSnapshot::proxy_header_failures, &StatsSnapshot::output_pending_bytes, &StatsSnapshot::async_running,
 };
 
 }  // namespace

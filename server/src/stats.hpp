@@ -29,10 +29,12 @@ enum class Counter : std::size_t {
   idle_timeouts,
   record_timeouts,
   handler_timeouts,
+  deadline_exceeded,
   server_busy,           // connections closed for the input budget
   tls_handshake_failures,
   proxy_header_failures,
   output_pending_bytes,  // a gauge: sessions add and subtract
+  async_running,         // a gauge: async handlers started and not finished
   count_
 };
 inline constexpr std::size_t kCounters = static_cast<std::size_t>(Counter::count_);

@@ -31,6 +31,7 @@ enum class ClientErrc : std::uint8_t {
   tls_handshake_failed,// the TLS handshake failed (untrusted or wrong-name certificate, refused by the server, ...)
   hello_failed,        // the server answered the compression hello with an error record or an answer not understood
   not_answered,        // (reconnect policy) sent, but the connection ended before its response: may or may not have been processed
+  cancelled,           // a Pool call ended by its CallContext being cancelled (or the Pool closed); the request may have been sent
 };
 
 // Stable lower-case name, e.g. "connection_refused".

@@ -41,7 +41,7 @@ struct ServerConfig {
   // Server-wide bound on bytes held for unfinished records; 0 = 25% of
   // physical memory, at most 1 GiB (see max_buffered_input()).
   std::size_t max_buffered_bytes = 0;
-  std::size_t max_offloads_per_connection = 64;  // offloaded requests in flight that pause reading
+  std::size_t max_offloads_per_connection = 64;  // offloaded and async requests in flight that pause reading
 
   std::chrono::milliseconds idle_timeout{300'000};
   std::chrono::milliseconds write_timeout{30'000};

@@ -14,7 +14,8 @@ namespace codes {
 inline constexpr std::string_view unknown_op = "unknown_op";
 inline constexpr std::string_view bad_request = "bad_request";  // e.g. a hello that is not the first record
 inline constexpr std::string_view handler_error = "handler_error";
-inline constexpr std::string_view handler_timeout = "handler_timeout";  // an offloaded route's timeout passed
+inline constexpr std::string_view handler_timeout = "handler_timeout";  // an offloaded or async route's timeout passed
+inline constexpr std::string_view deadline_exceeded = "deadline_exceeded";  // the request's deadline_ms passed
 inline constexpr std::string_view decode_error = "decode_error";          // then close
 inline constexpr std::string_view record_too_large = "record_too_large";  // then close
 inline constexpr std::string_view record_timeout = "record_timeout";      // then close

@@ -10,6 +10,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "crous/config/server_config.hpp"
 #include "crous/server/router.hpp"
@@ -36,6 +39,13 @@ class Server {
   // Pre-loaded with echo, ping, stats and info; add or replace before start().
   Router& router();
   const Options& options() const;
+  // The executors of the I/O threads, in RequestContext::io_thread() order;
+  // valid from construction. What an async handler keeps per thread (a
+  // client Pool, say) is made for these:
+  //   for (auto& ex : server.io_executors()) pools.push_back(std::make_unique<Pool>(ex, host, port));
+  // and found with pools[ctx.io_thread()]. Such objects must be destroyed
+  // before the Server.
+  std::vector<boost::asio::any_io_executor> io_executors() const;
 
   // Binds, listens and starts the I/O and worker threads; returns at once.
   // Throws std::invalid_argument when default_route names no handler and

@@ -23,6 +23,7 @@ struct StatsSnapshot {
   std::uint64_t idle_timeouts = 0;
   std::uint64_t record_timeouts = 0;
   std::uint64_t handler_timeouts = 0;
+  std::uint64_t deadline_exceeded = 0;  // requests whose deadline_ms passed (or was 0)
   std::uint64_t server_busy = 0;  // closed to keep buffered input within max_buffered_bytes
   std::uint64_t tls_handshake_failures = 0;  // failed, timed out, or a plain client on the TLS port
   std::uint64_t proxy_header_failures = 0;   // proxy_protocol: no valid PROXY header in time, closed
@@ -32,10 +33,11 @@ struct StatsSnapshot {
   std::uint64_t input_budget_bytes = 0;    // max_buffered_bytes, resolved
   std::uint64_t offloads_queued = 0;
   std::uint64_t offloads_running = 0;
+  std::uint64_t async_running = 0;  // async handlers started, not yet finished
   double uptime_seconds = 0;
 
   // {"connections": {...}, "records": {...}, "bytes": {...}, "errors": {...},
-  //  "memory": {...}, "offloads": {...}, "uptime_seconds": x}
+  //  "memory": {...}, "offloads": {...}, "async": {...}, "uptime_seconds": x}
   Value to_value() const;
 };
 
