@@ -19,11 +19,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "crous/server/error_record.hpp"
 #include "crous/server/server.hpp"
-#include "example_main.hpp"
+#include "crous/server/service_main.hpp"
 
 namespace {
 
@@ -75,8 +76,8 @@ asio::awaitable<crous::Value> lookup(const crous::Value& request, RequestContext
 }  // namespace
 
 int main(int argc, char** argv) {
-  return crous::examples::example_main("example-backend", {argv + 1, argv + argc}, [](crous::server::Server& server) {
-    Counters counters;
+  return crous::server::run_service(argc, argv, "crous-example-backend", [](crous::server::Server& server) {
+    auto& counters = server.keep(std::make_unique<Counters>());
     server.router().add_async("lookup", [&](const crous::Value& request, RequestContext& ctx) {
       return lookup(request, ctx, counters, server.port());
     });
@@ -85,6 +86,5 @@ int main(int argc, char** argv) {
                                       {"completed", counters.completed.load()},
                                       {"cancelled", counters.cancelled.load()}});
     });
-    server.run();  // until SIGINT/SIGTERM; the drain waits for running lookups up to drain_timeout
   });
 }

@@ -16,6 +16,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -26,7 +27,7 @@
 #include "crous/client/pool.hpp"
 #include "crous/server/error_record.hpp"
 #include "crous/server/server.hpp"
-#include "example_main.hpp"
+#include "crous/server/service_main.hpp"
 
 namespace {
 
@@ -46,8 +47,10 @@ std::vector<Endpoint> take_backends(std::vector<std::string>& args) {
   std::vector<std::string> rest;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string value;
-    if (args[i] == "--backend" && i + 1 < args.size()) value = args[++i];
-    else if (args[i].rfind("--backend=", 0) == 0) value = args[i].substr(10);
+    if (args[i] == "--backend" && i + 1 < args.size())
+      value = args[++i];
+    else if (args[i].rfind("--backend=", 0) == 0)
+      value = args[i].substr(10);
     else {
       rest.push_back(args[i]);
       continue;
@@ -103,9 +106,9 @@ asio::awaitable<crous::Value> fanout(const crous::Value& request, RequestContext
   crous::Value lookup_copy = lookup;
   // A failed or cancelled lookup throws out of here: the client gets
   // handler_error naming the backend's error ("connection_closed: ...").
-  crous::List answers = co_await async_call_both(*backends.first[ctx.io_thread()], std::move(lookup),
-                                                 *backends.second[ctx.io_thread()], std::move(lookup_copy), ctx,
-                                                 asio::use_awaitable);
+  crous::List answers =
+      co_await async_call_both(*backends.first[ctx.io_thread()], std::move(lookup), *backends.second[ctx.io_thread()],
+                               std::move(lookup_copy), ctx, asio::use_awaitable);
   co_return crous::Dict{{"key", *key}, {"answers", std::move(answers)}};
 }
 
@@ -124,24 +127,29 @@ int main(int argc, char** argv) {
   try {
     endpoints = take_backends(args);
   } catch (const std::exception& e) {
-    std::cerr << "example-gateway: " << e.what() << "\n";
-    return 1;
+    std::cerr << "crous-example-gateway: " << e.what() << "\n";
+    return 2;
   }
-  return crous::examples::example_main("example-gateway", args, [&](crous::server::Server& server) {
-    if (endpoints.size() != 2)
-      throw std::invalid_argument("give two backends: --backend HOST:PORT --backend HOST:PORT");
-    // After the server: the pools live on its I/O threads and go first.
-    Backends backends;
-    for (const auto& executor : server.io_executors()) {
-      backends.first.push_back(std::make_unique<Pool>(executor, endpoints[0].host, endpoints[0].port));
-      backends.second.push_back(std::make_unique<Pool>(executor, endpoints[1].host, endpoints[1].port));
-    }
-    server.router().add_async("fanout", [&backends](const crous::Value& request, RequestContext& ctx) {
-      return fanout(request, ctx, backends);
-    });
-    server.router().add_async("relay", [&backends](crous::Value& request, RequestContext& ctx) {
-      return relay(request, ctx, backends);
-    });
-    server.run();  // until SIGINT/SIGTERM; the drain waits for handlers in flight up to drain_timeout
-  }, "  --backend HOST:PORT   a backend to call (give two)\n");
+  const bool asks_help = std::find(args.begin(), args.end(), "--help") != args.end();
+  if (endpoints.size() != 2 && !asks_help) {
+    std::cerr << "crous-example-gateway: give two backends: --backend HOST:PORT --backend HOST:PORT\n";
+    return 2;
+  }
+  return crous::server::run_service(
+      args, "crous-example-gateway",
+      [&](crous::server::Server& server) {
+        // Kept by the server: the pools live on its I/O threads and are
+        // destroyed after it has drained, before those threads' contexts.
+        auto& backends = server.keep(std::make_unique<Backends>());
+        for (const auto& executor : server.io_executors()) {
+          backends.first.push_back(std::make_unique<Pool>(executor, endpoints[0].host, endpoints[0].port));
+          backends.second.push_back(std::make_unique<Pool>(executor, endpoints[1].host, endpoints[1].port));
+        }
+        server.router().add_async("fanout", [&backends](const crous::Value& request, RequestContext& ctx) {
+          return fanout(request, ctx, backends);
+        });
+        server.router().add_async(
+            "relay", [&backends](crous::Value& request, RequestContext& ctx) { return relay(request, ctx, backends); });
+      },
+      "  --backend HOST:PORT                a backend to call (give two)\n");
 }

@@ -54,16 +54,19 @@ class EstablishOperation : public std::enable_shared_from_this<EstablishOperatio
     error_code not_literal;
     const auto address = boost::asio::ip::make_address(host, not_literal);
     if (!not_literal) {
-      transport_.socket().async_connect(tcp::endpoint(address, port), [self = this->shared_from_this()](
-                                                                          const error_code& ec) { self->connected(ec); });
+      transport_.socket().async_connect(
+          tcp::endpoint(address, port),
+          [self = this->shared_from_this()](const error_code& ec) { self->connected(ec); });
       return;
     }
-    resolver_.async_resolve(host, std::to_string(port), [self = this->shared_from_this()](
-                                                            const error_code& ec, const tcp::resolver::results_type& found) {
-      if (ec) return self->finish(resolve_error(ec, self->peer_));
-      boost::asio::async_connect(self->transport_.socket(), found,
-                                 [self](const error_code& connect_ec, const tcp::endpoint&) { self->connected(connect_ec); });
-    });
+    resolver_.async_resolve(
+        host, std::to_string(port),
+        [self = this->shared_from_this()](const error_code& ec, const tcp::resolver::results_type& found) {
+          if (ec) return self->finish(resolve_error(ec, self->peer_));
+          boost::asio::async_connect(
+              self->transport_.socket(), found,
+              [self](const error_code& connect_ec, const tcp::endpoint&) { self->connected(connect_ec); });
+        });
   }
 
  private:

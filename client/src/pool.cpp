@@ -18,10 +18,10 @@ Pool::~Pool() { close(); }
 void Pool::start_call(Value request, CallContext* context, std::unique_ptr<detail::Completion> completion) {
   const auto* io = executor_.target<boost::asio::io_context::executor_type>();
   if (io && io->running_in_this_thread()) return state_->call(std::move(request), context, std::move(completion));
-  boost::asio::post(executor_, [state = state_, request = std::move(request), context,
-                                completion = std::move(completion)]() mutable {
-    state->call(std::move(request), context, std::move(completion));
-  });
+  boost::asio::post(
+      executor_, [state = state_, request = std::move(request), context, completion = std::move(completion)]() mutable {
+        state->call(std::move(request), context, std::move(completion));
+      });
 }
 
 Pool::Stats Pool::stats() const { return state_->stats(); }

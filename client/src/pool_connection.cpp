@@ -114,10 +114,9 @@ void PoolConnection::do_write() {
 void PoolConnection::read_if_needed() {
   if (state_ != State::open || reading_ || calls_.empty()) return;
   reading_ = true;
-  transport_->async_read_some(buffer_of(reader_.prepare()),
-                              [self = shared_from_this()](const error_code& ec, std::size_t bytes) {
-                                self->on_read(ec, bytes);
-                              });
+  transport_->async_read_some(
+      buffer_of(reader_.prepare()),
+      [self = shared_from_this()](const error_code& ec, std::size_t bytes) { self->on_read(ec, bytes); });
 }
 
 void PoolConnection::on_read(const error_code& ec, std::size_t bytes) {
@@ -127,8 +126,8 @@ void PoolConnection::on_read(const error_code& ec, std::size_t bytes) {
   deliver_responses();
   if (state_ != State::open) return;
   if (ec) {
-    return fail(read_error(ec, peer_, reader_.received_any(), transport_->ssl(),
-                           reader_.end_of_stream(calls_.size(), peer_)));
+    return fail(
+        read_error(ec, peer_, reader_.received_any(), transport_->ssl(), reader_.end_of_stream(calls_.size(), peer_)));
   }
   read_if_needed();
 }
@@ -147,8 +146,10 @@ void PoolConnection::deliver_responses() {
     }
     PoolCallPtr call = std::move(calls_.front());
     calls_.pop_front();
-    if (call->live()) owner_->answered(*call, std::move(*response));
-    else owner_->discarded();
+    if (call->live())
+      owner_->answered(*call, std::move(*response));
+    else
+      owner_->discarded();
   }
   if (!calls_.empty() && !has_live_call()) return retire();
   owner_->has_room();

@@ -37,14 +37,14 @@ class PoolState;
 // that connection's queue, abandoned, until its response arrives and is
 // discarded.
 struct PoolCall {
-  Value request;                            // until encoded into a connection's outbox
+  Value request;  // until encoded into a connection's outbox
   bool encoded = false;
-  std::unique_ptr<Completion> completion;   // null once completed
+  std::unique_ptr<Completion> completion;  // null once completed
   std::chrono::steady_clock::time_point deadline;
-  bool inherited_deadline = false;          // the deadline came from a context (or the request's deadline_ms)
-  CallContext* context = nullptr;           // the call's, if any
-  CallContext::Registration cancellation;   // while live, with a context
-  PoolConnection* connection = nullptr;     // where it was sent; null while waiting in the pool
+  bool inherited_deadline = false;         // the deadline came from a context (or the request's deadline_ms)
+  CallContext* context = nullptr;          // the call's, if any
+  CallContext::Registration cancellation;  // while live, with a context
+  PoolConnection* connection = nullptr;    // where it was sent; null while waiting in the pool
 
   bool live() const noexcept { return completion != nullptr; }
 };

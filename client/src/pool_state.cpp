@@ -39,8 +39,11 @@ void PoolState::call(Value request, CallContext* context, std::unique_ptr<Comple
   call->deadline = now + options_.connection.timeout;
   if (context && context->cancelled()) {
     const bool deadline = context->cancel_reason() == CancelReason::deadline;
-    finish(*call, std::make_exception_ptr(deadline ? timeout_error_for(*call) : ClientError(ClientErrc::cancelled,
-        "call to " + peer_ + " not made: its context was cancelled (" + std::string(to_string(context->cancel_reason())) + ")")));
+    finish(*call, std::make_exception_ptr(
+                      deadline ? timeout_error_for(*call)
+                               : ClientError(ClientErrc::cancelled,
+                                             "call to " + peer_ + " not made: its context was cancelled (" +
+                                                 std::string(to_string(context->cancel_reason())) + ")")));
     return;
   }
   // The context's deadline and the request's own deadline_ms bound the
@@ -49,8 +52,8 @@ void PoolState::call(Value request, CallContext* context, std::unique_ptr<Comple
   if (context && context->has_deadline()) inherited = context->deadline();
   if (request.is_dict()) {
     Dict& dict = request.as_dict();
-    if (const Value* own = dict.find(deadline_field); own && own->is_int() && own->as_int() >= 0 &&
-                                                       own->as_int() < kMaxDeadlineMillis) {
+    if (const Value* own = dict.find(deadline_field);
+        own && own->is_int() && own->as_int() >= 0 && own->as_int() < kMaxDeadlineMillis) {
       const auto own_deadline = now + std::chrono::milliseconds(own->as_int());
       if (!inherited || own_deadline < *inherited) inherited = own_deadline;
     }
@@ -132,8 +135,8 @@ PoolConnection* PoolState::pick() {
 }
 
 PoolConnection* PoolState::open_connection() {
-  auto connection = std::make_shared<PoolConnection>(*this, executor_, options_.connection, tls_context_.get(), host_,
-                                                     port_);
+  auto connection =
+      std::make_shared<PoolConnection>(*this, executor_, options_.connection, tls_context_.get(), host_, port_);
   connections_.push_back(connection);
   ++connects_;
   connection->start();

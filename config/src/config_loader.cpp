@@ -114,23 +114,30 @@ const std::array<Option, 30> kOptions{{
      [](const ServerConfig& c) { return show_list(c.tls_allowed_clients); }},
     {"tls_min_version", "oldest TLS version accepted: 1.2 or 1.3",
      [](ServerConfig& c, std::string_view v) {
-       if (v == "1.2") c.tls_min_version = TlsVersion::v1_2;
-       else if (v == "1.3") c.tls_min_version = TlsVersion::v1_3;
-       else throw std::invalid_argument("expected 1.2 or 1.3");
+       if (v == "1.2")
+         c.tls_min_version = TlsVersion::v1_2;
+       else if (v == "1.3")
+         c.tls_min_version = TlsVersion::v1_3;
+       else
+         throw std::invalid_argument("expected 1.2 or 1.3");
      },
      [](const ServerConfig& c) { return std::string(to_string(c.tls_min_version)); }},
     {"handshake_timeout", "a TLS handshake (and a PROXY header) must complete within this, from accept",
      [](ServerConfig& c, std::string_view v) { c.handshake_timeout = positive_duration(v); },
      [](const ServerConfig& c) { return format_duration(c.handshake_timeout); }},
-    {"proxy_protocol", "on: every connection must start with a PROXY protocol v2 header (behind HAProxy's "
-                       "send-proxy-v2); off: never trusted",
+    {"proxy_protocol",
+     "on: every connection must start with a PROXY protocol v2 header (behind HAProxy's "
+     "send-proxy-v2); off: never trusted",
      [](ServerConfig& c, std::string_view v) { c.proxy_protocol = parse_switch(v); },
      [](const ServerConfig& c) { return std::string(c.proxy_protocol ? "on" : "off"); }},
     {"compression", "lz4: clients may switch their connection to LZ4 with a hello; off: never",
      [](ServerConfig& c, std::string_view v) {
-       if (v == "lz4") c.compression = Compression::lz4;
-       else if (v == "off") c.compression = Compression::off;
-       else throw std::invalid_argument("expected lz4 or off");
+       if (v == "lz4")
+         c.compression = Compression::lz4;
+       else if (v == "off")
+         c.compression = Compression::off;
+       else
+         throw std::invalid_argument("expected lz4 or off");
      },
      [](const ServerConfig& c) { return std::string(to_string(c.compression)); }},
     {"metrics_port", "HTTP port for /metrics (Prometheus), /healthz and /readyz; off = none",
@@ -210,9 +217,12 @@ const std::array<Option, 30> kOptions{{
      [](const ServerConfig& c) { return c.log_level; }},
     {"log_format", "text or json (one JSON object per line)",
      [](ServerConfig& c, std::string_view v) {
-       if (v == "text") c.log_format = LogFormat::text;
-       else if (v == "json") c.log_format = LogFormat::json;
-       else throw std::invalid_argument("expected text or json");
+       if (v == "text")
+         c.log_format = LogFormat::text;
+       else if (v == "json")
+         c.log_format = LogFormat::json;
+       else
+         throw std::invalid_argument("expected text or json");
      },
      [](const ServerConfig& c) { return std::string(to_string(c.log_format)); }},
 }};
@@ -337,8 +347,10 @@ LoadedConfig load_config(std::span<const std::string> args, const EnvironmentLoo
       if (i + 1 >= args.size()) throw ConfigError(key, "option --" + std::string(name) + " needs a value");
       value = args[++i];
     }
-    if (!option) file_flag = *value;
-    else flags.push_back({option, *value, Source::command_line, "--" + std::string(name)});
+    if (!option)
+      file_flag = *value;
+    else
+      flags.push_back({option, *value, Source::command_line, "--" + std::string(name)});
   }
 
   out.config_file = file_flag ? file_flag : env("CROUS_CONFIG");
@@ -376,8 +388,8 @@ std::string help_text(std::string_view program) {
     std::string flag = flag_of(o.name) + " VALUE";
     os << "  " << flag;
     for (std::size_t pad = flag.size(); pad < 24; ++pad) os << ' ';
-    os << ' ' << o.help << "\n" << std::string(27, ' ') << "[default " << o.show(defaults) << ", env "
-       << env_of(o.name) << "]\n";
+    os << ' ' << o.help << "\n"
+       << std::string(27, ' ') << "[default " << o.show(defaults) << ", env " << env_of(o.name) << "]\n";
   }
   return os.str();
 }

@@ -6,15 +6,15 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
-#include <future>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -50,9 +50,8 @@ class SleepServer {
     options.log_level = "error";
     server::configure_logging(options.log_level, options.log_format);
     server_ = std::make_unique<server::Server>(options);
-    server_->router().add_async("sleep", [this](const Value& request, server::RequestContext& ctx) {
-      return sleep(request, ctx);
-    });
+    server_->router().add_async(
+        "sleep", [this](const Value& request, server::RequestContext& ctx) { return sleep(request, ctx); });
     server_->start();
   }
   ~SleepServer() {
@@ -180,11 +179,14 @@ TEST(Pool, ReplacesAConnectionTheServerClosedWhileIdle) {
   Outcome first, second;
   // (Not a braced temporary inside co_await: GCC 12 rejects those.)
   const Value ping = Dict{{"op", "ping"}};
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    first.response = co_await pool.async_call(ping, asio::use_awaitable);
-    EXPECT_TRUE(co_await until([&] { return server.stats().connections_open == 0; }));
-    second.response = co_await pool.async_call(ping, asio::use_awaitable);
-  }, test::rethrow_failure);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        first.response = co_await pool.async_call(ping, asio::use_awaitable);
+        EXPECT_TRUE(co_await until([&] { return server.stats().connections_open == 0; }));
+        second.response = co_await pool.async_call(ping, asio::use_awaitable);
+      },
+      test::rethrow_failure);
   run_until_idle(io);
   EXPECT_EQ(first.response, Value(Dict{{"pong", true}}));
   EXPECT_EQ(second.response, Value(Dict{{"pong", true}}));
@@ -196,10 +198,12 @@ TEST(Pool, ABrokenConnectionFailsItsCallAndTheNextCallGetsANewOne) {
   // First connection: the request is read, then the peer hangs up.
   // Second: answered.
   int connection = 0;
-  test::RawPeer peer([&](int fd) {
-    test::RawPeer::read_requests(fd, 1);
-    if (connection++ == 1) test::RawPeer::write_bytes(fd, encode_flux(Value(Dict{{"ok", true}})));
-  }, 2);
+  test::RawPeer peer(
+      [&](int fd) {
+        test::RawPeer::read_requests(fd, 1);
+        if (connection++ == 1) test::RawPeer::write_bytes(fd, encode_flux(Value(Dict{{"ok", true}})));
+      },
+      2);
   asio::io_context io;
   Pool pool(io.get_executor(), "127.0.0.1", peer.port());
   Outcome broken, replaced;
@@ -223,11 +227,14 @@ TEST(Pool, CancellingTheContextEndsTheCallAtOnceAndTheServerCancelsItsHandler) {
   Outcome out;
   Clock::time_point cancelled_at;
   pool.async_call(sleep_request(10'000, 1), ctx, record(out));
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(co_await until([&] { return server.started == 1; }));
-    cancelled_at = Clock::now();
-    ctx.cancel();
-  }, test::rethrow_failure);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        EXPECT_TRUE(co_await until([&] { return server.started == 1; }));
+        cancelled_at = Clock::now();
+        ctx.cancel();
+      },
+      test::rethrow_failure);
   run_until_idle(io);
   ASSERT_TRUE(out.done);
   EXPECT_EQ(client_errc(out.error), ClientErrc::cancelled);
@@ -269,10 +276,13 @@ TEST(Pool, ALateResponseIsDiscardedNotMatchedToTheNextCall) {
   // before the second (at 300 ms, held behind it).
   pool.async_call(sleep_request(400, 1), first_ctx, record(first));
   pool.async_call(sleep_request(300, 2), record(second));
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(co_await until([&] { return server.started == 2; }));
-    first_ctx.cancel();  // the second call is live: the connection stays
-  }, test::rethrow_failure);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        EXPECT_TRUE(co_await until([&] { return server.started == 2; }));
+        first_ctx.cancel();  // the second call is live: the connection stays
+      },
+      test::rethrow_failure);
   run_until_idle(io);
   EXPECT_EQ(client_errc(first.error), ClientErrc::cancelled);
   ASSERT_FALSE(second.error);
@@ -288,10 +298,13 @@ TEST(Pool, ClosingThePoolFailsItsCalls) {
   Pool pool(io.get_executor(), "127.0.0.1", server.port());
   Outcome out;
   pool.async_call(sleep_request(10'000, 1), record(out));
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    EXPECT_TRUE(co_await until([&] { return server.started == 1; }));
-    pool.close();
-  }, test::rethrow_failure);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        EXPECT_TRUE(co_await until([&] { return server.started == 1; }));
+        pool.close();
+      },
+      test::rethrow_failure);
   run_until_idle(io);
   EXPECT_EQ(client_errc(out.error), ClientErrc::cancelled);
   EXPECT_TRUE(test::eventually([&] { return server.cancelled == 1; }));

@@ -11,10 +11,13 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "crous/config/server_config.hpp"
 #include "crous/crous.hpp"
+#include "crous/server/request_context.hpp"
 #include "crous/server/server.hpp"
 
 namespace asio = boost::asio;
@@ -45,5 +48,11 @@ inline crous::MemoryInputStream in(input_bytes);
 inline crous::config::ServerConfig options;
 inline crous::Value count_primes(const crous::Value& request) { return request; }
 inline crous::server::Server server;
+// The context of the request an async handler's snippet serves.
+inline crous::server::RequestContext ctx{io.get_executor(), 0};
+// An async handler (a coroutine) for the snippets that register one.
+inline asio::awaitable<crous::Value> checkout(crous::Value& request, crous::server::RequestContext&) {
+  co_return request;
+}
 
 }  // namespace crous_docs

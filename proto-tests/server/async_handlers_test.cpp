@@ -11,6 +11,7 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "crous/server/error_record.hpp"
 #include "server_test_util.hpp"
@@ -61,7 +62,8 @@ struct Waits {
   }
 
   void add_to(server::Router& r, std::chrono::milliseconds timeout = {}) {
-    r.add_async("wait", [this](const Value& request, RequestContext& ctx) { return wait(request, ctx); }, timeout);
+    r.add_async(
+        "wait", [this](const Value& request, RequestContext& ctx) { return wait(request, ctx); }, timeout);
   }
 };
 
@@ -308,6 +310,41 @@ TEST(AsyncHandlers, AHandlerIgnoringCancellationCannotHoldTheExitPastTheDrainDea
   // drain_timeout, then at most a second's grace for the I/O threads.
   EXPECT_LT(ms_since(stopping), 300 + 1000 + 1500);
   server.reset();  // destroys the handler's frame with the shards
+}
+
+// Server::keep: what handlers use (Pools, say) is made where the routes are
+// registered and must outlive the drain, then go before the I/O contexts.
+TEST(AsyncHandlers, KeptObjectsOutliveTheDrainAndGoLastKeptFirst) {
+  struct Probe {
+    Probe(std::vector<int>& log, int id) : log(log), id(id) {}
+    Probe(const Probe&) = delete;
+    Probe& operator=(const Probe&) = delete;
+    ~Probe() { log.push_back(id); }
+    std::vector<int>& log;
+    int id;
+    std::atomic<int> uses{0};
+  };
+  std::vector<int> destroyed;
+  std::atomic<int> started{0};
+  auto server = std::make_unique<server::Server>(test_options());
+  auto& first = server->keep(std::make_unique<Probe>(destroyed, 1));
+  server->keep(std::make_unique<Probe>(destroyed, 2));
+  server->router().add_async("use", [&](const Value&, RequestContext& ctx) -> asio::awaitable<Value> {
+    ++started;
+    asio::steady_timer timer(ctx.get_executor(), std::chrono::milliseconds(300));
+    co_await timer.async_wait(asio::use_awaitable);
+    co_return Dict{{"uses", ++first.uses}};  // after the drain began
+  });
+  server->start();
+  Client c(server->port());
+  c.send(Dict{{"op", "use"}});
+  ASSERT_TRUE(eventually([&] { return started == 1; }));
+  server->shutdown();
+  EXPECT_EQ(c.read(), Value(Dict{{"uses", 1}}));
+  server->wait();
+  EXPECT_TRUE(destroyed.empty()) << "kept objects must live as long as the Server";
+  server.reset();
+  EXPECT_EQ(destroyed, (std::vector<int>{2, 1}));
 }
 
 }  // namespace

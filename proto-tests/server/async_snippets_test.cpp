@@ -35,10 +35,12 @@ TEST(AsyncSnippets, ServerMdCheckoutCallsTheInventoryThroughAPoolPerThread) {
     for (auto& executor : server.io_executors())
       inventory.push_back(std::make_unique<crous::client::Pool>(executor, "127.0.0.1", backend.port()));
 
-    server.router().add_async("checkout",
+    server.router().add_async(
+        "checkout",
         [&](const crous::Value& request, crous::server::RequestContext& ctx) -> asio::awaitable<crous::Value> {
           crous::Value ask = crous::Dict{{"op", "reserve"}, {"sku", request["sku"]}};
-          crous::Value reserved = co_await inventory[ctx.io_thread()]->async_call(std::move(ask), ctx, asio::use_awaitable);
+          crous::Value reserved =
+              co_await inventory[ctx.io_thread()]->async_call(std::move(ask), ctx, asio::use_awaitable);
           co_return crous::Dict{{"reserved", reserved["count"]}};
         });
     server.start();
@@ -59,17 +61,20 @@ TEST(AsyncSnippets, ClientMdPoolCalls) {
   TestServer backend(test_options(), add_reserve);
   asio::io_context io;
   Value reply, bounded;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    // docs/client.md, "Pool":
-    crous::client::Pool pool(io.get_executor(), "127.0.0.1", backend.port(),
-                             crous::client::PoolOptions{.max_connections = 4, .max_pipeline = 64});
-    crous::Value ask = crous::Dict{{"op", "reserve"}, {"sku", "A-17"}};  // a variable: GCC 12 rejects a braced
-    reply = co_await pool.async_call(ask, asio::use_awaitable);  // temporary inside co_await
-    crous::client::CallContext ctx(std::chrono::milliseconds(200));     // or a handler's RequestContext
-    bounded = co_await pool.async_call(std::move(ask), ctx, asio::use_awaitable);
-  }, [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        // docs/client.md, "Pool":
+        crous::client::Pool pool(io.get_executor(), "127.0.0.1", backend.port(),
+                                 crous::client::PoolOptions{.max_connections = 4, .max_pipeline = 64});
+        crous::Value ask = crous::Dict{{"op", "reserve"}, {"sku", "A-17"}};  // a variable: GCC 12 rejects a braced
+        reply = co_await pool.async_call(ask, asio::use_awaitable);          // temporary inside co_await
+        crous::client::CallContext ctx(std::chrono::milliseconds(200));      // or a handler's RequestContext
+        bounded = co_await pool.async_call(std::move(ask), ctx, asio::use_awaitable);
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
   io.run_for(std::chrono::seconds(30));
   ASSERT_TRUE(io.stopped());
   EXPECT_EQ(reply, Value(Dict{{"count", 3}, {"sku", "A-17"}}));

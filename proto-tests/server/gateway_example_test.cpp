@@ -49,7 +49,9 @@ struct Services {
         gateway(gateway_command(first.port(), second.port(), std::move(gateway_args)), "crous-example-gateway") {}
 
   static std::vector<std::string> gateway_command(std::uint16_t a, std::uint16_t b, std::vector<std::string> extra) {
-    std::vector<std::string> args{"--port", "0", "--threads", "2", "--workers", "1",
+    std::vector<std::string> args{"--port",    "0",
+                                  "--threads", "2",
+                                  "--workers", "1",
                                   "--backend", "127.0.0.1:" + std::to_string(a),
                                   "--backend", "127.0.0.1:" + std::to_string(b)};
     args.insert(args.end(), extra.begin(), extra.end());

@@ -4,12 +4,12 @@
 // label values, a service's own metrics, and bad HTTP clients that must not
 // touch the record port. Everything over real sockets on 127.0.0.1.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <ctime>
@@ -113,10 +113,11 @@ TEST(Metrics, KnownTrafficGivesExactCountersAndTheHistogramCountsEveryRequest) {
   // Errors: one family, a code label, every code present.
   EXPECT_EQ(sample(s, errors_of("unknown_op")), kUnknown);
   EXPECT_EQ(sample(s, errors_of("decode_error")), 1);
-  for (const char* zero : {"record_too_large", "record_timeout", "handler_error", "handler_timeout", "deadline_exceeded",
-                           "server_busy", "slow_consumer", "idle_timeout", "tls_handshake_failed", "proxy_header_invalid"})
+  for (const char* zero :
+       {"record_too_large", "record_timeout", "handler_error", "handler_timeout", "deadline_exceeded", "server_busy",
+        "slow_consumer", "idle_timeout", "tls_handshake_failed", "proxy_header_invalid"})
     EXPECT_EQ(sample(s, errors_of(zero)), 0) << zero;
-  EXPECT_EQ(series_of(s, "crous_errors_total").size(), 11u);
+  EXPECT_EQ(series_of(s, "crous_errors_total").size(), 12u);
 
   // The latency histogram: one series set per registered op plus one for
   // every op not registered; its counts are the requests answered.
@@ -246,8 +247,8 @@ void stall_with_a_client_that_never_reads(Client& hog) {
 }
 
 TEST(Metrics, ReadyzSays503WhileDrainingAfterSigtermAndHealthzStays200UntilExit) {
-  ServerProcess proc({"--port", "0", "--metrics-port", "0", "--threads", "1", "--drain-timeout", "2s",
-                      "--high-watermark", "64KiB"});
+  ServerProcess proc(
+      {"--port", "0", "--metrics-port", "0", "--threads", "1", "--drain-timeout", "2s", "--high-watermark", "64KiB"});
   const std::uint16_t mport = proc.metrics_port();
   ASSERT_NE(mport, 0) << proc.log();
   EXPECT_EQ(http_get(mport, "/readyz").status, 200);
@@ -462,8 +463,8 @@ std::vector<std::string> dashboard_queries(const nlohmann::json& dashboard) {
   };
   walk(dashboard["panels"]);
   for (std::string& q : out) {
-    for (const auto& [var, value] : {std::pair<std::string, std::string>{"$__rate_interval", "1m"},
-                                     {"$instance", ".*"}, {"$job", ".*"}}) {
+    for (const auto& [var, value] :
+         {std::pair<std::string, std::string>{"$__rate_interval", "1m"}, {"$instance", ".*"}, {"$job", ".*"}}) {
       for (auto at = q.find(var); at != std::string::npos; at = q.find(var, at)) q.replace(at, var.size(), value);
     }
   }

@@ -20,8 +20,10 @@ MetricFamily family(std::string name, std::string help, MetricType type) {
 ClientMetric value_metric(MetricType type, double value, std::vector<ClientMetric::Label> labels = {}) {
   ClientMetric m;
   m.label = std::move(labels);
-  if (type == MetricType::Counter) m.counter.value = value;
-  else m.gauge.value = value;
+  if (type == MetricType::Counter)
+    m.counter.value = value;
+  else
+    m.gauge.value = value;
   return m;
 }
 
@@ -37,7 +39,7 @@ struct ErrorField {
   const char* code;
   std::uint64_t StatsSnapshot::*field;
 };
-constexpr std::array<ErrorField, 11> kErrors{{
+constexpr std::array kErrors{std::to_array<ErrorField>({
     {"decode_error", &StatsSnapshot::decode_errors},
     {"record_too_large", &StatsSnapshot::records_too_large},
     {"record_timeout", &StatsSnapshot::record_timeouts},
@@ -50,7 +52,7 @@ constexpr std::array<ErrorField, 11> kErrors{{
     {"idle_timeout", &StatsSnapshot::idle_timeouts},
     {"tls_handshake_failed", &StatsSnapshot::tls_handshake_failures},
     {"proxy_header_invalid", &StatsSnapshot::proxy_header_failures},
-}};
+})};
 
 }  // namespace
 
@@ -90,12 +92,13 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   std::vector<MetricFamily> out;
   out.reserve(family_names().size());
 
-  MetricFamily build = family("crous_build_info", "crous-server build: version, and whether TLS is on (value 1)",
-                              MetricType::Gauge);
+  MetricFamily build =
+      family("crous_build_info", "crous-server build: version, and whether TLS is on (value 1)", MetricType::Gauge);
   build.metric.push_back(
       value_metric(MetricType::Gauge, 1, {{"tls", sources_.tls ? "on" : "off"}, {"version", sources_.version}}));
   out.push_back(std::move(build));
-  out.push_back(single("crous_ready", "1 while accepting (GET /readyz answers 200); 0 while draining or at max_connections",
+  out.push_back(single("crous_ready",
+                       "1 while accepting (GET /readyz answers 200); 0 while draining or at max_connections",
                        MetricType::Gauge, readiness.ready ? 1 : 0));
 
   const auto g = [&](const char* name, const char* help, std::uint64_t v) {
@@ -108,15 +111,14 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   g("crous_connections_max", "max_connections: beyond it new connections get server_busy", sources_.max_connections);
   c("crous_connections_accepted_total", "Client connections accepted and served", s.connections_total);
   c("crous_connections_rejected_total",
-    "Connections refused with server_busy at accept (max_connections, max_connections_per_ip)",
-    s.connections_rejected);
+    "Connections refused with server_busy at accept (max_connections, max_connections_per_ip)", s.connections_rejected);
   c("crous_received_records_total", "Request records framed", s.records_in);
   c("crous_sent_records_total", "Response records queued (responses and error records)", s.records_out);
   c("crous_received_bytes_total", "Bytes read from clients (after TLS decryption)", s.bytes_in);
   c("crous_sent_bytes_total", "Bytes written to clients (before TLS encryption)", s.bytes_out);
 
-  MetricFamily errors = family("crous_errors_total", "Errors by code, as the error record or log names them",
-                               MetricType::Counter);
+  MetricFamily errors =
+      family("crous_errors_total", "Errors by code, as the error record or log names them", MetricType::Counter);
   for (const ErrorField& e : kErrors)
     errors.metric.push_back(value_metric(MetricType::Counter, static_cast<double>(s.*e.field), {{"code", e.code}}));
   out.push_back(std::move(errors));

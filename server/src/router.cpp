@@ -50,9 +50,9 @@ Router& Router::add_async_callback(std::string op, CallbackHandler handler, std:
 Router& Router::add_echo(std::string op) { return put({std::move(op), {}, Execution::echo}); }
 
 Router& Router::put(Route route) {
-  const bool has_handler = route.execution == Execution::echo ||
-                           (route.execution == Execution::async ? static_cast<bool>(route.async_handler)
-                                                                : static_cast<bool>(route.handler));
+  const bool has_handler =
+      route.execution == Execution::echo ||
+      (route.execution == Execution::async ? static_cast<bool>(route.async_handler) : static_cast<bool>(route.handler));
   if (!has_handler) throw std::invalid_argument("handler for op '" + route.op + "' is empty");
   for (Route& r : routes_)
     if (r.op == route.op) {
@@ -84,7 +84,8 @@ Responder& Responder::operator=(Responder&& other) noexcept {
 }
 
 Responder::~Responder() {
-  if (completion_) fail(std::make_exception_ptr(std::logic_error("the handler dropped its Responder without answering")));
+  if (completion_)
+    fail(std::make_exception_ptr(std::logic_error("the handler dropped its Responder without answering")));
 }
 
 void Responder::respond(Value response) {

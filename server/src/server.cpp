@@ -1,18 +1,18 @@
 #include "crous/server/server.hpp"
 
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <prometheus/registry.h>
-#include <spdlog/spdlog.h>
 
-#include <csignal>
-#include <system_error>
 #include <condition_variable>
+#include <csignal>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "builtin_handlers.hpp"
@@ -40,7 +40,7 @@ struct Server::Impl {
         budget(options.max_buffered_input()),
         per_ip(options.max_connections_per_ip, stats),
         core{options, router, Limits{options.max_record_bytes, options.max_depth, true}, stats, workers, budget, per_ip,
-             {}, {}} {
+             {},      {}} {
     options.validate();
     // A certificate that cannot be used stops the server before it starts
     // (and makes --check-config fail).
@@ -58,6 +58,9 @@ struct Server::Impl {
       begin_shutdown();
       join();
     }
+    // What the service kept (Pools on the shards' executors) goes while the
+    // io_contexts still exist, last kept first.
+    while (!kept.empty()) kept.pop_back();
     // Offload jobs still queued hold sessions; drop them before the shards
     // (whose io_contexts the sessions' sockets belong to) go away.
     workers.stop();
@@ -104,15 +107,16 @@ struct Server::Impl {
         "max_connections {}, max_record_bytes {}, max_depth {}, high_watermark {}, max_buffered_bytes {}, "
         "idle_timeout {} ms, record_timeout {} ms, write_timeout {} ms, drain_timeout {} ms)",
         program, where, shards.size(), options.workers, options.route_key, options.default_route,
-        options.max_connections, options.max_record_bytes, options.max_depth, options.high_watermark,
-        budget.limit(), options.idle_timeout.count(), options.record_timeout.count(), options.write_timeout.count(),
+        options.max_connections, options.max_record_bytes, options.max_depth, options.high_watermark, budget.limit(),
+        options.idle_timeout.count(), options.record_timeout.count(), options.write_timeout.count(),
         options.drain_timeout.count());
     // One record can need its old and its new buffer while it grows: a budget
     // below two records' worth refuses some records the limit allows.
     if (budget.limit() < 2 * (options.max_record_bytes + RecordBuffer::read_chunk))
-      spdlog::warn("max_buffered_bytes ({}) is less than twice max_record_bytes ({}): records near the limit may be "
-                   "refused with server_busy even when they arrive alone",
-                   budget.limit(), options.max_record_bytes);
+      spdlog::warn(
+          "max_buffered_bytes ({}) is less than twice max_record_bytes ({}): records near the limit may be "
+          "refused with server_busy even when they arrive alone",
+          budget.limit(), options.max_record_bytes);
     running_threads = shards.size();
     for (auto& shard : shards)
       threads.emplace_back([this, ctx = &shard->ctx] {
@@ -194,7 +198,8 @@ struct Server::Impl {
     drain_timer->expires_after(options.drain_timeout);
     drain_timer->async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;  // every connection finished in time
-      spdlog::warn("drain deadline passed with {} connections open; closing them", stats.get(detail::Counter::connections_open));
+      spdlog::warn("drain deadline passed with {} connections open; closing them",
+                   stats.get(detail::Counter::connections_open));
       for (auto& shard : shards)
         asio::post(shard->ctx, [s = shard.get()] {
           for (auto& session : sessions_of(*s)) session->force_close();
@@ -220,9 +225,10 @@ struct Server::Impl {
     watchdog = std::thread([this] {
       std::unique_lock lock(stop_mutex);
       if (stop_cv.wait_for(lock, kStopGrace, [&] { return running_threads == 0; })) return;
-      spdlog::warn("{} I/O threads still busy {} ms after the drain deadline (async handlers waiting on something not "
-                   "tied to their RequestContext); stopping them", running_threads,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace).count());
+      spdlog::warn(
+          "{} I/O threads still busy {} ms after the drain deadline (async handlers waiting on something not "
+          "tied to their RequestContext); stopping them",
+          running_threads, std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace).count());
       for (auto& shard : shards) shard->ctx.stop();
     });
   }
@@ -285,18 +291,18 @@ struct Server::Impl {
   std::uint16_t bound_tls_port = 0;
   bool started = false;
   bool stopped_logged = false;
+  std::vector<std::shared_ptr<void>> kept;  // Server::keep
 };
 
 Server::Server(Options options, std::string program)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(program))) {
-  detail::register_builtin_handlers(impl_->router, impl_->options, [impl = impl_.get()] {
-    return impl->snapshot();
-  });
+  detail::register_builtin_handlers(impl_->router, impl_->options, [impl = impl_.get()] { return impl->snapshot(); });
 }
 
 Server::~Server() = default;
 
 Router& Server::router() { return impl_->router; }
+void Server::keep_erased(std::shared_ptr<void> object) { impl_->kept.push_back(std::move(object)); }
 const Options& Server::options() const { return impl_->options; }
 
 std::vector<asio::any_io_executor> Server::io_executors() const {

@@ -13,16 +13,21 @@
 namespace crous::server {
 
 int run_service(int argc, char** argv, std::string_view program, const std::function<void(Server&)>& setup) {
+  return run_service(std::vector<std::string>(argv + 1, argv + argc), program, setup);
+}
+
+int run_service(const std::vector<std::string>& args, std::string_view program,
+                const std::function<void(Server&)>& setup, std::string_view extra_help) {
   using config::Action;
   config::LoadedConfig loaded;
   try {
-    loaded = config::load_config(std::vector<std::string>(argv + 1, argv + argc));
+    loaded = config::load_config(args);
   } catch (const config::ConfigError& e) {
     std::cerr << program << ": " << e.what() << "\n";
     return 2;
   }
   if (loaded.action == Action::help) {
-    std::cout << config::help_text(program);
+    std::cout << config::help_text(program) << extra_help;
     return 0;
   }
   if (loaded.action == Action::print_config) {

@@ -2,13 +2,13 @@
 
 #include <sys/socket.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
@@ -219,8 +219,8 @@ void Session::proxy_header_read() {
   } else {
     // LOCAL (the proxy's own connection: a health check), or a family
     // without an IP address: the socket's peer it is.
-    proxied_ = proxy_header_->local() ? " (the proxy's own connection: PROXY LOCAL)"
-                                      : " (PROXY header without an IP address)";
+    proxied_ =
+        proxy_header_->local() ? " (the proxy's own connection: PROXY LOCAL)" : " (PROXY header without an IP address)";
   }
   proxy_header_.reset();
   last_activity_ = clock::now();
@@ -240,9 +240,10 @@ void Session::proxy_header_read() {
 void Session::proxy_header_failed(const std::string& reason) {
   core_.stats.add(Counter::proxy_header_failures);
   if (auto held_back = core_.proxy_header_warnings.admit())
-    spdlog::warn("no valid PROXY protocol v2 header from {}: {}; closing (proxy_protocol is on: every connection must "
-                 "come through the proxy){}",
-                 peer(), reason, LogThrottle::held_back_note(*held_back, "invalid PROXY headers"));
+    spdlog::warn(
+        "no valid PROXY protocol v2 header from {}: {}; closing (proxy_protocol is on: every connection must "
+        "come through the proxy){}",
+        peer(), reason, LogThrottle::held_back_note(*held_back, "invalid PROXY headers"));
   close("invalid PROXY header");
 }
 
@@ -277,7 +278,8 @@ void Session::on_handshake(const boost::system::error_code& ec) {
   if (ec) {
     std::string reason = ec.message();
     SSL* ssl = tls_->stream.native_handle();
-    if (!tls_->rejection.empty()) reason += ": " + tls_->rejection;
+    if (!tls_->rejection.empty())
+      reason += ": " + tls_->rejection;
     else if (const long verify = SSL_get_verify_result(ssl); verify != X509_V_OK)
       reason += std::string(": client certificate: ") + X509_verify_cert_error_string(verify);
     return handshake_failed(reason);
@@ -304,8 +306,10 @@ void Session::handshake_failed(const std::string& reason) {
 void Session::answer_plain_client() {
   core_.stats.add(Counter::tls_handshake_failures);
   if (core_.handshake_warnings.admit())
-    spdlog::warn("TLS handshake failed from {}: the client sent a plain Crous record to the TLS port; answering "
-                 "tls_required in the clear and closing", peer());
+    spdlog::warn(
+        "TLS handshake failed from {}: the client sent a plain Crous record to the TLS port; answering "
+        "tls_required in the clear and closing",
+        peer());
   tls_.reset();
   answer_and_close(codes::tls_required, "this port speaks TLS: connect with TLS, or use the server's plain port");
 }
@@ -394,9 +398,12 @@ void Session::received(const boost::system::error_code& ec, std::span<const std:
     shard_.counters.add(Counter::bytes_in, bytes.size());
     total_in_ += bytes.size();
     last_activity_ = clock::now();
-    if (lz4_) lz4_->received(bytes);
-    else if (in_.empty()) in_.borrow(bytes);  // the usual case: frame the records where they were read
-    else in_.append(bytes);
+    if (lz4_)
+      lz4_->received(bytes);
+    else if (in_.empty())
+      in_.borrow(bytes);  // the usual case: frame the records where they were read
+    else
+      in_.append(bytes);
   }
   pump();
 }
@@ -489,9 +496,9 @@ void Session::process_input() {
       }
     }
     if (!in_.empty()) {
-      return protocol_error(DecodeError(ErrorCode::truncated, in_.end_offset(),
-                                        "connection closed inside a record (" + std::to_string(in_.buffered()) +
-                                            " bytes of it received)"));
+      return protocol_error(DecodeError(
+          ErrorCode::truncated, in_.end_offset(),
+          "connection closed inside a record (" + std::to_string(in_.buffered()) + " bytes of it received)"));
     }
     // The end of input while async handlers run is the client gone: they
     // are cancelled and nothing more is written (docs/protocol.md).
@@ -629,8 +636,7 @@ void Session::handle_record(ByteView record) {
     case Execution::offloaded:
       // Observed when the response (or the timeout's error) fills its slot.
       return offload(*route, std::move(request), record.size(), started, deadline);
-    case Execution::async:
-      return run_async(*route, std::move(request), record.size(), started, deadline);
+    case Execution::async: return run_async(*route, std::move(request), record.size(), started, deadline);
   }
 }
 
@@ -707,8 +713,8 @@ void Session::offload(const Route& route, Value request, std::size_t request_byt
     }
     // Read the executor before `self` is moved into the completion.
     auto executor = self->socket_.get_executor();
-    asio::post(executor, [self = std::move(self), slot, response = std::move(response), request_bytes, failed,
-                          skipped, &route, started]() mutable {
+    asio::post(executor, [self = std::move(self), slot, response = std::move(response), request_bytes, failed, skipped,
+                          &route, started]() mutable {
       self->guarded("offloaded response", [&] {
         self->on_offload_done(slot, std::move(response), request_bytes, failed, skipped, route, started);
       });
@@ -748,9 +754,9 @@ void Session::run_async(const Route& route, Value request, std::size_t request_b
   core_.stats.add(Counter::async_running);
   auto d = slot_deadline(route, deadline, request, started, slot, clock::now());
   Value id = d ? d->id : id_of(request);
-  auto call = std::make_shared<AsyncRequest>(std::move(request), std::move(id), route, slot, request_bytes, started,
-                                             socket_.get_executor(), shard_.index,
-                                             d ? d->at : RequestContext::no_deadline);
+  auto call =
+      std::make_shared<AsyncRequest>(std::move(request), std::move(id), route, slot, request_bytes, started,
+                                     socket_.get_executor(), shard_.index, d ? d->at : RequestContext::no_deadline);
   if (d) {
     d->context = &call->context;
     pull_timer(d->at);
@@ -764,9 +770,8 @@ void Session::run_async(const Route& route, Value request, std::size_t request_b
   try {
     work.emplace(route.async_handler(call->request, call->context));
   } catch (...) {  // threw before its first suspension point: answered like any other failure, but not from here
-    return asio::post(shard_.ctx, [done = std::move(done), error = std::current_exception()]() mutable {
-      done(error, Value());
-    });
+    return asio::post(shard_.ctx,
+                      [done = std::move(done), error = std::current_exception()]() mutable { done(error, Value()); });
   }
   asio::co_spawn(shard_.ctx, std::move(*work), std::move(done));
 }
@@ -788,8 +793,10 @@ void Session::on_async_done(AsyncRequest& call, std::exception_ptr error, Value 
   if (!out_.filled(call.slot)) {
     Bytes bytes;
     bool failed = true;
-    if (error) encode_flux(error_for(error, call.id), bytes);
-    else failed = !encode_response(response, call.id, bytes);
+    if (error)
+      encode_flux(error_for(error, call.id), bytes);
+    else
+      failed = !encode_response(response, call.id, bytes);
     out_.fill(call.slot, std::move(bytes));
     shard_.counters.add(Counter::records_out);
     if (failed) shard_.counters.add(Counter::handler_errors);
@@ -836,8 +843,10 @@ bool Session::answer_expired(const SlotDeadline& d) {
   Bytes bytes;
   const Value* id = d.id.is_null() ? nullptr : &d.id;
   if (d.route_timeout) {
-    encode_flux(error_record(codes::handler_timeout, "handler for op '" + d.route->op + "' did not finish within " +
-                                                         std::to_string(d.route->timeout.count()) + " ms", id),
+    encode_flux(error_record(codes::handler_timeout,
+                             "handler for op '" + d.route->op + "' did not finish within " +
+                                 std::to_string(d.route->timeout.count()) + " ms",
+                             id),
                 bytes);
   } else {
     encode_flux(error_record(codes::deadline_exceeded,
@@ -875,15 +884,15 @@ void Session::protocol_error(const DecodeError& error) {
   const auto held = in_.unconsumed();
   const std::uint64_t into = error.offset() - std::min<std::uint64_t>(error.offset(), in_.stream_offset());
   // A TLS ClientHello starts 16 03: say what it probably is.
-  const bool tls_hello = total_records_ == 0 && in_.stream_offset() == 0 && held.size() >= 2 && held[0] == 0x16 &&
-                         held[1] == 0x03;
+  const bool tls_hello =
+      total_records_ == 0 && in_.stream_offset() == 0 && held.size() >= 2 && held[0] == 0x16 && held[1] == 0x03;
   spdlog::warn("protocol error from {}: {} at stream byte {}: {} [bytes at error: {}]{}; closing", peer(),
                to_string(error.code()), error.offset(), error.message(),
                masked_sample(held.subspan(std::min<std::size_t>(static_cast<std::size_t>(into), held.size()))),
                tls_hello ? " (a TLS handshake: a TLS client on the plain port?)" : "");
-  end_input(too_large ? codes::record_too_large : codes::decode_error,
-            std::string(to_string(error.code())) + " at byte " + std::to_string(error.offset()) + ": " +
-                error.message());
+  end_input(
+      too_large ? codes::record_too_large : codes::decode_error,
+      std::string(to_string(error.code())) + " at byte " + std::to_string(error.offset()) + ": " + error.message());
 }
 
 // The one way input ends early: an error record after the responses already
@@ -945,8 +954,10 @@ void Session::flush() {
   };
   // A TLS write takes one contiguous buffer (at most one TLS record goes
   // out per call); a batch of responses is one chunk, so that is the batch.
-  if (tls_) tls_->stream.async_write_some(write_bufs_.front(), std::move(on_written));
-  else socket_.async_write_some(write_bufs_, std::move(on_written));
+  if (tls_)
+    tls_->stream.async_write_some(write_bufs_.front(), std::move(on_written));
+  else
+    socket_.async_write_some(write_bufs_, std::move(on_written));
 }
 
 void Session::on_write(const boost::system::error_code& ec, std::size_t n) {
@@ -1062,8 +1073,8 @@ void Session::on_timer() {
   if (phase_ == Phase::proxy_header) {
     if (now >= handshake_deadline_)
       return proxy_header_failed("not complete within handshake_timeout (" +
-                                 std::to_string(core_.options.handshake_timeout.count()) + " ms): " +
-                                 std::to_string(proxy_header_->received()) + " of its " +
+                                 std::to_string(core_.options.handshake_timeout.count()) +
+                                 " ms): " + std::to_string(proxy_header_->received()) + " of its " +
                                  std::to_string(proxy_header_->expected()) + " bytes received");
   } else if (phase_ == Phase::handshaking) {
     if (now >= handshake_deadline_)
@@ -1084,8 +1095,10 @@ void Session::on_timer() {
     } else if (phase_ == Phase::serving && record_started_ != clock::time_point{} &&
                now - record_started_ >= core_.options.record_timeout) {
       shard_.counters.add(Counter::record_timeouts);
-      spdlog::warn("record timeout from {}: a record started {} ms ago is still incomplete ({} bytes received); "
-                   "closing", peer(), millis(now - record_started_), in_.buffered());
+      spdlog::warn(
+          "record timeout from {}: a record started {} ms ago is still incomplete ({} bytes received); "
+          "closing",
+          peer(), millis(now - record_started_), in_.buffered());
       end_input(codes::record_timeout, "record_timeout: the record starting at byte " +
                                            std::to_string(in_.stream_offset()) + " did not arrive within " +
                                            std::to_string(core_.options.record_timeout.count()) + " ms (" +
@@ -1133,8 +1146,10 @@ void Session::publish_stats() noexcept {
   latency_mark_ = 0;  // the batch is over: the next record's time starts with a reading of its own
   const std::size_t pending = phase_ == Phase::closed ? 0 : pending_output();
   if (pending != published_pending_) {
-    if (pending > published_pending_) core_.stats.add(Counter::output_pending_bytes, pending - published_pending_);
-    else core_.stats.subtract(Counter::output_pending_bytes, published_pending_ - pending);
+    if (pending > published_pending_)
+      core_.stats.add(Counter::output_pending_bytes, pending - published_pending_);
+    else
+      core_.stats.subtract(Counter::output_pending_bytes, published_pending_ - pending);
     published_pending_ = pending;
   }
 }
@@ -1175,11 +1190,16 @@ void Session::evict() {
   if (phase_ != Phase::serving || !core_.budget.evicting(*this)) return;
   const std::size_t held = in_.buffered();
   shard_.counters.add(Counter::server_busy);
-  spdlog::warn("input memory budget ({} bytes, max_buffered_bytes) exhausted; closing {}, which held the most "
-               "buffered input ({} bytes)", core_.budget.limit(), peer(), held);
-  end_input(codes::server_busy, "server busy: buffered input over max_buffered_bytes, and this connection held the "
-                                "most of it (" + std::to_string(held) + " bytes of requests not yet answered, "
-                                "dropped)");
+  spdlog::warn(
+      "input memory budget ({} bytes, max_buffered_bytes) exhausted; closing {}, which held the most "
+      "buffered input ({} bytes)",
+      core_.budget.limit(), peer(), held);
+  end_input(codes::server_busy,
+            "server busy: buffered input over max_buffered_bytes, and this connection held the "
+            "most of it (" +
+                std::to_string(held) +
+                " bytes of requests not yet answered, "
+                "dropped)");
   waiting_for_memory_ = false;
   pump();
 }

@@ -36,8 +36,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   using clock = std::chrono::steady_clock;
 
   // With a TLS context the connection starts with a TLS handshake.
-  Session(tcp::socket socket, Shard& shard, ServerCore& core,
-          std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+  Session(tcp::socket socket, Shard& shard, ServerCore& core, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~Session();
 
   void start();
@@ -56,10 +55,10 @@ class Session final : public std::enable_shared_from_this<Session>,
   // bounded by handshake_timeout from accept.
   enum class Phase : std::uint8_t {
     proxy_header,  // proxy_protocol only: until the PROXY v2 header has been read
-    handshaking,  // TLS only: until the handshake completes
-    serving,    // reading requests and answering them
-    answering,  // input has ended (peer's FIN, protocol error, timeout, eviction): answer what is owed, then finish
-    lingering,  // our side is shut; discarding input until the peer closes or the linger deadline passes
+    handshaking,   // TLS only: until the handshake completes
+    serving,       // reading requests and answering them
+    answering,     // input has ended (peer's FIN, protocol error, timeout, eviction): answer what is owed, then finish
+    lingering,     // our side is shut; discarding input until the peer closes or the linger deadline passes
     closed,
   };
   // An offloaded or async request with a deadline: the route's timeout or
@@ -68,10 +67,10 @@ class Session final : public std::enable_shared_from_this<Session>,
     OutputQueue::Slot slot;
     clock::time_point at;
     const Route* route;
-    bool route_timeout;  // the route's timeout (handler_timeout), else deadline_ms (deadline_exceeded)
-    Value id;  // {"id": <the request's>} for the error record, or null
+    bool route_timeout;           // the route's timeout (handler_timeout), else deadline_ms (deadline_exceeded)
+    Value id;                     // {"id": <the request's>} for the error record, or null
     LatencyClock::Ticks started;  // for the latency histogram; 0 = not measured
-    RequestContext* context;  // an async request's, cancelled at the deadline; null when offloaded
+    RequestContext* context;      // an async request's, cancelled at the deadline; null when offloaded
   };
   // An async request while its handler runs: what the handler refers to
   // (the request, its context) and where its response goes.
@@ -79,8 +78,13 @@ class Session final : public std::enable_shared_from_this<Session>,
     AsyncRequest(Value req, Value request_id, const Route& r, OutputQueue::Slot s, std::size_t bytes,
                  LatencyClock::Ticks t, RequestContext::executor_type executor, std::size_t io_thread,
                  clock::time_point deadline)
-        : request(std::move(req)), id(std::move(request_id)), context(std::move(executor), io_thread, deadline),
-          route(r), slot(s), request_bytes(bytes), started(t) {}
+        : request(std::move(req)),
+          id(std::move(request_id)),
+          context(std::move(executor), io_thread, deadline),
+          route(r),
+          slot(s),
+          request_bytes(bytes),
+          started(t) {}
     Value request;  // the handler's: it may move from it
     Value id;       // {"id": <the request's>} for error records, or null
     RequestContext context;
@@ -189,8 +193,8 @@ class Session final : public std::enable_shared_from_this<Session>,
   ServerCore& core_;
   boost::asio::ip::address peer_address_;  // for logs; with proxy_protocol, the client the header names
   std::uint16_t peer_port_ = 0;
-  std::unique_ptr<ProxyHeader> proxy_header_;  // while it is being read
-  std::string proxied_;  // for the connection's log lines: through which proxy
+  std::unique_ptr<ProxyHeader> proxy_header_;               // while it is being read
+  std::string proxied_;                                     // for the connection's log lines: through which proxy
   std::optional<boost::asio::ip::address> counted_per_ip_;  // exactly what the listener counted
 
   Phase phase_ = Phase::serving;
@@ -202,7 +206,7 @@ class Session final : public std::enable_shared_from_this<Session>,
   const char* finish_reason_ = "";
 
   RecordBuffer in_;
-  std::size_t budget_held_ = 0;  // what in_ holds, as last told to the budget
+  std::size_t budget_held_ = 0;         // what in_ holds, as last told to the budget
   clock::time_point record_started_{};  // first byte of the unfinished record; {} between records
 
   OutputQueue out_;

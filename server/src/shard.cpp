@@ -4,8 +4,7 @@
 namespace crous::server::detail {
 
 Shard::Shard(std::size_t i)
-    : index(i),
-      deadlines(ctx, [this](DeadlineQueue::Timed& due) {
+    : index(i), deadlines(ctx, [this](DeadlineQueue::Timed& due) {
         // Only open sessions are in the queue (close() takes them out); the
         // reference keeps one alive while it handles its deadline.
         auto it = sessions.find(static_cast<Session*>(&due));

@@ -5,9 +5,8 @@ namespace crous::server {
 Value StatsSnapshot::to_value() const {
   auto n = [](std::uint64_t v) { return Value(static_cast<std::int64_t>(v)); };
   return Dict{
-      {"connections", Dict{{"open", n(connections_open)},
-                           {"total", n(connections_total)},
-                           {"rejected", n(connections_rejected)}}},
+      {"connections",
+       Dict{{"open", n(connections_open)}, {"total", n(connections_total)}, {"rejected", n(connections_rejected)}}},
       {"records", Dict{{"in", n(records_in)}, {"out", n(records_out)}}},
       {"bytes", Dict{{"in", n(bytes_in)}, {"out", n(bytes_out)}}},
       {"errors", Dict{{"decode_error", n(decode_errors)},
@@ -36,13 +35,27 @@ namespace {
 
 // Indexed by Counter.
 constexpr std::array<std::uint64_t StatsSnapshot::*, kCounters> kSnapshotFields = {
-    &StatsSnapshot::connections_open, &StatsSnapshot::connections_total, &StatsSnapshot::connections_rejected,
-    &StatsSnapshot::records_in,       &StatsSnapshot::records_out,       &StatsSnapshot::bytes_in,
-    &StatsSnapshot::bytes_out,        &StatsSnapshot::decode_errors,     &StatsSnapshot::records_too_large,
-    &StatsSnapshot::unknown_ops,      &StatsSnapshot::handler_errors,    &StatsSnapshot::slow_consumers,
-    &StatsSnapshot::idle_timeouts,    &StatsSnapshot::record_timeouts,   &StatsSnapshot::handler_timeouts,
-    &StatsSnapshot::deadline_exceeded, &StatsSnapshot::server_busy,      &StatsSnapshot::tls_handshake_failures,
-    &StatsSnapshot::proxy_header_failures, &StatsSnapshot::output_pending_bytes, &StatsSnapshot::async_running,
+    &StatsSnapshot::connections_open,
+    &StatsSnapshot::connections_total,
+    &StatsSnapshot::connections_rejected,
+    &StatsSnapshot::records_in,
+    &StatsSnapshot::records_out,
+    &StatsSnapshot::bytes_in,
+    &StatsSnapshot::bytes_out,
+    &StatsSnapshot::decode_errors,
+    &StatsSnapshot::records_too_large,
+    &StatsSnapshot::unknown_ops,
+    &StatsSnapshot::handler_errors,
+    &StatsSnapshot::slow_consumers,
+    &StatsSnapshot::idle_timeouts,
+    &StatsSnapshot::record_timeouts,
+    &StatsSnapshot::handler_timeouts,
+    &StatsSnapshot::deadline_exceeded,
+    &StatsSnapshot::server_busy,
+    &StatsSnapshot::tls_handshake_failures,
+    &StatsSnapshot::proxy_header_failures,
+    &StatsSnapshot::output_pending_bytes,
+    &StatsSnapshot::async_running,
 };
 
 }  // namespace

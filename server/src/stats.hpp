@@ -30,7 +30,7 @@ enum class Counter : std::size_t {
   record_timeouts,
   handler_timeouts,
   deadline_exceeded,
-  server_busy,           // connections closed for the input budget
+  server_busy,  // connections closed for the input budget
   tls_handshake_failures,
   proxy_header_failures,
   output_pending_bytes,  // a gauge: sessions add and subtract
@@ -56,7 +56,9 @@ class Stats {
   void subtract(Counter c, std::uint64_t n = 1) noexcept {
     values_[static_cast<std::size_t>(c)].fetch_sub(n, std::memory_order_relaxed);
   }
-  std::uint64_t get(Counter c) const noexcept { return values_[static_cast<std::size_t>(c)].load(std::memory_order_relaxed); }
+  std::uint64_t get(Counter c) const noexcept {
+    return values_[static_cast<std::size_t>(c)].load(std::memory_order_relaxed);
+  }
   // Adds `local` and zeroes it.
   void publish(LocalCounters& local) noexcept;
   StatsSnapshot snapshot() const noexcept;

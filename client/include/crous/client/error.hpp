@@ -17,21 +17,23 @@
 namespace crous::client {
 
 enum class ClientErrc : std::uint8_t {
-  resolve_failed,      // host name did not resolve
-  connection_refused,  // nothing listens on host:port
-  connect_failed,      // any other connect failure (unreachable, reset, ...)
-  timeout,             // connect, flush or receive took longer than allowed
-  connection_closed,   // server closed the connection between responses
-  truncated_response,  // server closed the connection inside a response
-  malformed_response,  // response bytes are not a valid FLUX record
-  unexpected_response, // a response arrived with no request waiting for it
-  not_connected,       // used before connect(), or after a failure/close()
-  io_error,            // any other socket error while sending or receiving
-  tls_config,          // a TLS file could not be used (unreadable, not PEM, key does not match)
-  tls_handshake_failed,// the TLS handshake failed (untrusted or wrong-name certificate, refused by the server, ...)
-  hello_failed,        // the server answered the compression hello with an error record or an answer not understood
-  not_answered,        // (reconnect policy) sent, but the connection ended before its response: may or may not have been processed
-  cancelled,           // a Pool call ended by its CallContext being cancelled (or the Pool closed); the request may have been sent
+  resolve_failed,        // host name did not resolve
+  connection_refused,    // nothing listens on host:port
+  connect_failed,        // any other connect failure (unreachable, reset, ...)
+  timeout,               // connect, flush or receive took longer than allowed
+  connection_closed,     // server closed the connection between responses
+  truncated_response,    // server closed the connection inside a response
+  malformed_response,    // response bytes are not a valid FLUX record
+  unexpected_response,   // a response arrived with no request waiting for it
+  not_connected,         // used before connect(), or after a failure/close()
+  io_error,              // any other socket error while sending or receiving
+  tls_config,            // a TLS file could not be used (unreadable, not PEM, key does not match)
+  tls_handshake_failed,  // the TLS handshake failed (untrusted or wrong-name certificate, refused by the server, ...)
+  hello_failed,          // the server answered the compression hello with an error record or an answer not understood
+  not_answered,  // (reconnect policy) sent, but the connection ended before its response: may or may not have been
+                 // processed
+  cancelled,     // a Pool call ended by its CallContext being cancelled (or the Pool closed); the request may have been
+                 // sent
 };
 
 // Stable lower-case name, e.g. "connection_refused".

@@ -3,8 +3,8 @@
 // (docs/client.md, "Pool"). Calls are pipelined over at most
 // PoolOptions::max_connections connections, each carrying at most
 // PoolOptions::max_pipeline calls at a time (the first connection with room
-// takes the next call); more wait in the pool, in order. A broken connection fails the calls it carried and is replaced by
-// a new one for the calls after them; the Pool never sends a request twice.
+// takes the next call); more wait in the pool, in order. A broken connection fails the calls it carried and is replaced
+// by a new one for the calls after them; the Pool never sends a request twice.
 //
 // Completion signature: void(std::exception_ptr, crous::Value), like
 // AsyncClient::async_call, so callbacks and coroutines both work:
@@ -105,11 +105,11 @@ class Pool {
   }
 
   struct Stats {
-    std::size_t connections = 0;     // open or connecting
-    std::size_t in_flight = 0;       // calls on connections, answered or not yet (cancelled ones included)
-    std::size_t waiting = 0;         // calls waiting for room on a connection
-    std::uint64_t connects = 0;      // connections opened so far (replacements included)
-    std::uint64_t discarded = 0;     // late responses of cancelled or timed-out calls, read and dropped
+    std::size_t connections = 0;  // open or connecting
+    std::size_t in_flight = 0;    // calls on connections, answered or not yet (cancelled ones included)
+    std::size_t waiting = 0;      // calls waiting for room on a connection
+    std::uint64_t connects = 0;   // connections opened so far (replacements included)
+    std::uint64_t discarded = 0;  // late responses of cancelled or timed-out calls, read and dropped
   };
   Stats stats() const;
 

@@ -20,18 +20,18 @@ enum class TlsVersion : std::uint8_t { v1_2, v1_3 };
 // What a client's hello may switch its connection to (docs/protocol.md).
 enum class Compression : std::uint8_t { off, lz4 };
 std::string_view to_string(Compression compression) noexcept;  // "off", "lz4"
-std::string_view to_string(TlsVersion version) noexcept;  // "1.2", "1.3"
+std::string_view to_string(TlsVersion version) noexcept;       // "1.2", "1.3"
 
 struct ServerConfig {
   std::string listen_address = "127.0.0.1";
   // Plain (cleartext) listener; nullopt = off ("port = off"); 0 picks an
   // ephemeral port (tests).
   std::optional<std::uint16_t> port = 7878;
-  unsigned threads = 0;       // I/O threads; 0 = hardware concurrency
-  unsigned workers = 4;       // threads running offloaded handlers
+  unsigned threads = 0;  // I/O threads; 0 = hardware concurrency
+  unsigned workers = 4;  // threads running offloaded handlers
 
-  std::string route_key = "op";         // dict field naming the handler
-  std::string default_route = "echo";   // handler for records without one
+  std::string route_key = "op";        // dict field naming the handler
+  std::string default_route = "echo";  // handler for records without one
 
   std::size_t max_connections = 10'000;
   std::size_t max_connections_per_ip = 0;  // 0 = no per-address limit

@@ -16,12 +16,12 @@ inline constexpr std::string_view bad_request = "bad_request";  // e.g. a hello 
 inline constexpr std::string_view handler_error = "handler_error";
 inline constexpr std::string_view handler_timeout = "handler_timeout";  // an offloaded or async route's timeout passed
 inline constexpr std::string_view deadline_exceeded = "deadline_exceeded";  // the request's deadline_ms passed
-inline constexpr std::string_view decode_error = "decode_error";          // then close
-inline constexpr std::string_view record_too_large = "record_too_large";  // then close
-inline constexpr std::string_view record_timeout = "record_timeout";      // then close
-inline constexpr std::string_view server_busy = "server_busy";            // then close
-inline constexpr std::string_view shutting_down = "shutting_down";        // then close
-inline constexpr std::string_view tls_required = "tls_required";          // plain record on the TLS port; then close
+inline constexpr std::string_view decode_error = "decode_error";            // then close
+inline constexpr std::string_view record_too_large = "record_too_large";    // then close
+inline constexpr std::string_view record_timeout = "record_timeout";        // then close
+inline constexpr std::string_view server_busy = "server_busy";              // then close
+inline constexpr std::string_view shutting_down = "shutting_down";          // then close
+inline constexpr std::string_view tls_required = "tls_required";            // plain record on the TLS port; then close
 }  // namespace codes
 
 // `request` may be null (the request could not be decoded).

@@ -44,8 +44,21 @@ class Server {
   // client Pool, say) is made for these:
   //   for (auto& ex : server.io_executors()) pools.push_back(std::make_unique<Pool>(ex, host, port));
   // and found with pools[ctx.io_thread()]. Such objects must be destroyed
-  // before the Server.
+  // before the Server: keep() does that.
   std::vector<boost::asio::any_io_executor> io_executors() const;
+
+  // Owns `object` and destroys it once the server has stopped (drained, its
+  // threads joined) but before its I/O contexts, last kept first. For state
+  // the handlers use that lives on the server's executors, made where the
+  // routes are registered (a run_service setup, which returns before the
+  // server runs):
+  //   auto& pools = server.keep(std::make_unique<std::vector<Pool>>(...));
+  template <class T>
+  T& keep(std::unique_ptr<T> object) {
+    T& kept = *object;
+    keep_erased(std::shared_ptr<void>(std::move(object)));
+    return kept;
+  }
 
   // Binds, listens and starts the I/O and worker threads; returns at once.
   // Throws std::invalid_argument when default_route names no handler and
@@ -86,6 +99,8 @@ class Server {
   std::uint16_t metrics_port() const;
 
  private:
+  void keep_erased(std::shared_ptr<void> object);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

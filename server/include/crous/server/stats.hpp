@@ -23,8 +23,8 @@ struct StatsSnapshot {
   std::uint64_t idle_timeouts = 0;
   std::uint64_t record_timeouts = 0;
   std::uint64_t handler_timeouts = 0;
-  std::uint64_t deadline_exceeded = 0;  // requests whose deadline_ms passed (or was 0)
-  std::uint64_t server_busy = 0;  // closed to keep buffered input within max_buffered_bytes
+  std::uint64_t deadline_exceeded = 0;       // requests whose deadline_ms passed (or was 0)
+  std::uint64_t server_busy = 0;             // closed to keep buffered input within max_buffered_bytes
   std::uint64_t tls_handshake_failures = 0;  // failed, timed out, or a plain client on the TLS port
   std::uint64_t proxy_header_failures = 0;   // proxy_protocol: no valid PROXY header in time, closed
   // The memory picture, now (gauges):
