@@ -58,7 +58,9 @@ asio::awaitable<crous::Value> lookup(const crous::Value& request, RequestContext
     asio::steady_timer timer(ctx.get_executor(), delay);
     auto stop = ctx.on_cancel([&timer] { timer.cancel(); });
     boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Cancelled already (on_cancel then ran at once, before this wait
+    // began): no wait at all.
+    if (!ctx.cancelled()) co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ctx.cancelled()) {
       ++counters.cancelled;
       // Nobody reads this: the server has answered (deadline) or the client is gone.

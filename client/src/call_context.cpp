@@ -25,11 +25,13 @@ std::chrono::milliseconds CallContext::remaining(clock::time_point now) const no
 void CallContext::cancel(CancelReason reason) {
   if (cancelled()) return;
   reason_ = reason == CancelReason::none ? CancelReason::requested : reason;
-  // Taken out first: a callback may drop registrations (its own or others').
-  std::vector<Callback> callbacks = std::move(callbacks_);
-  callbacks_.clear();
+  // One at a time, each taken out before it runs: a callback may drop
+  // registrations (its own or others'), and one dropped must not run (what
+  // it captured may be gone, e.g. a Pool call the first callback finished).
   std::exception_ptr first_failure;
-  for (Callback& callback : callbacks) {
+  while (!callbacks_.empty()) {
+    Callback callback = std::move(callbacks_.front());
+    callbacks_.erase(callbacks_.begin());
     try {
       callback.run();
     } catch (...) {

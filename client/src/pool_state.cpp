@@ -69,15 +69,18 @@ void PoolState::call(Value request, CallContext* context, std::unique_ptr<Comple
   }
   if (call->deadline <= now) return finish(*call, std::make_exception_ptr(timeout_error_for(*call)));
   call->request = std::move(request);
-  deadlines_.emplace(call->deadline, call.get());
-  arm_timer();
   if (context) {
     // The registration lives in the call and goes when the call completes,
     // so the callback never sees a completed call or a destroyed pool.
     // (Two pointers: std::function keeps them without an allocation.)
+    // Registered before the call is filed anywhere: if this throws, nothing
+    // points at the call.
     call->context = context;
     call->cancellation = context->on_cancel([this, target = call.get()] { cancelled(*target); });
+    if (!call->live()) return;  // the context was cancelled already: the call has ended
   }
+  deadlines_.emplace(call->deadline, call.get());
+  arm_timer();
   send(call);
 }
 

@@ -70,7 +70,7 @@ class SleepServer {
     asio::steady_timer timer(ctx.get_executor(), std::chrono::milliseconds(request["ms"].as_int()));
     auto stop = ctx.on_cancel([&timer] { timer.cancel(); });
     boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!ctx.cancelled()) co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ctx.cancelled()) ++cancelled;
     const Value* deadline = request.find("deadline_ms");
     co_return Dict{{"seq", request["seq"]}, {"deadline_ms", deadline ? *deadline : Value()}};

@@ -52,7 +52,7 @@ struct Waits {
     asio::steady_timer timer(ctx.get_executor(), std::chrono::milliseconds(request["ms"].as_int()));
     auto stop = ctx.on_cancel([&timer] { timer.cancel(); });
     boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!ctx.cancelled()) co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ctx.cancelled()) {
       std::lock_guard lock(mutex);
       cancelled.push_back(ctx.cancel_reason());
@@ -122,7 +122,7 @@ TEST(AsyncHandlers, ExceptionsBecomeErrorRecordsAndTheConnectionGoesOn) {
   EXPECT_EQ(server.server().stats().handler_errors, 3u);
 }
 
-TEST(AsyncHandlers, CallbackHandlersAnswerFromAnyThread) {
+TEST(AsyncHandlers, CallbackHandlersAnswerFromAnyThreadAndTheirExceptionsAreErrorRecords) {
   std::mutex threads_mutex;
   std::vector<std::thread> threads;
   {
@@ -138,12 +138,18 @@ TEST(AsyncHandlers, CallbackHandlersAnswerFromAnyThread) {
         });
       });
       r.add_async_callback("forgets", [](const Value&, RequestContext&, server::Responder) {});
+      // Throws on the I/O thread before handing its Responder on.
+      r.add_async_callback("checks", [](const Value& request, RequestContext&, server::Responder) {
+        if (!request.contains("ms")) throw server::HandlerError("bad_request", "checks needs 'ms'");
+      });
     });
     Client c(server.port());
     c.send(Dict{{"op", "later"}, {"ms", 200}, {"id", 1}});
     c.send(Dict{{"op", "later"}, {"ms", 10}, {"id", 2}});
     c.send(Dict{{"op", "later"}, {"ms", 10}, {"id", 3}, {"fail", true}});
     c.send(Dict{{"op", "forgets"}, {"id", 4}});
+    c.send(Dict{{"op", "checks"}, {"id", 5}});
+    c.send(Dict{{"op", "ping"}});
     EXPECT_EQ(c.read(), Value(Dict{{"id", 1}}));
     EXPECT_EQ(c.read(), Value(Dict{{"id", 2}}));
     Value v = c.read();
@@ -151,6 +157,11 @@ TEST(AsyncHandlers, CallbackHandlersAnswerFromAnyThread) {
     v = c.read();
     EXPECT_EQ(error_code_of(v), "handler_error") << v;
     EXPECT_EQ(v["id"], Value(4));
+    v = c.read();
+    EXPECT_EQ(error_code_of(v), "bad_request") << v;
+    EXPECT_EQ(v["error"]["message"], Value("checks needs 'ms'"));
+    EXPECT_EQ(v["id"], Value(5));
+    EXPECT_EQ(c.read(), Value(Dict{{"pong", true}}));
   }
   for (auto& t : threads) t.join();
 }
@@ -289,7 +300,12 @@ TEST(AsyncHandlers, TheDrainWaitsForAsyncHandlers) {
   EXPECT_EQ(waits.cancelled_count(), 0u);
 }
 
-TEST(AsyncHandlers, AHandlerIgnoringCancellationCannotHoldTheExitPastTheDrainDeadline) {
+// Parameter: whether the client is still connected when the drain begins
+// (if not, the drain has no connection to wait for and its timer never fires).
+class StubbornHandler : public ::testing::TestWithParam<bool> {};
+
+TEST_P(StubbornHandler, CannotHoldTheExitPastTheDrainDeadline) {
+  const bool client_stays = GetParam();
   auto options = test_options();
   options.drain_timeout = std::chrono::milliseconds(300);
   std::atomic<int> started{0};
@@ -301,9 +317,13 @@ TEST(AsyncHandlers, AHandlerIgnoringCancellationCannotHoldTheExitPastTheDrainDea
     co_return Value();
   });
   server->start();
-  Client c(server->port());
-  c.send(Dict{{"op", "stubborn"}});
+  auto c = std::make_unique<Client>(server->port());
+  c->send(Dict{{"op", "stubborn"}});
   ASSERT_TRUE(eventually([&] { return started == 1; }));
+  if (!client_stays) {
+    c.reset();
+    ASSERT_TRUE(eventually([&] { return server->stats().connections_open == 0; }));
+  }
   const auto stopping = Clock::now();
   server->shutdown();
   server->wait();
@@ -311,6 +331,8 @@ TEST(AsyncHandlers, AHandlerIgnoringCancellationCannotHoldTheExitPastTheDrainDea
   EXPECT_LT(ms_since(stopping), 300 + 1000 + 1500);
   server.reset();  // destroys the handler's frame with the shards
 }
+INSTANTIATE_TEST_SUITE_P(AsyncHandlers, StubbornHandler, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "ClientConnected" : "ClientGone"; });
 
 // Server::keep: what handlers use (Pools, say) is made where the routes are
 // registered and must outlive the drain, then go before the I/O contexts.

@@ -36,13 +36,29 @@ Router& Router::add_async_callback(std::string op, CallbackHandler handler, std:
   // The route table outlives every request, so the coroutine may refer to
   // the handler it holds.
   AsyncHandler waiting = [handler = std::move(handler)](Value& request, RequestContext& ctx) -> asio::awaitable<Value> {
-    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, Value)>(
-        [&](auto completion) {
-          handler(request, ctx,
-                  Responder(std::make_unique<client::detail::HandlerCompletion<decltype(completion), true>>(
-                      std::move(completion), ctx.get_executor())));
-        },
-        asio::use_awaitable);
+    // The handler runs inside the initiation, which Asio 1.18 calls from a
+    // noexcept await_suspend: what it throws must not leave, or the process
+    // terminates. Caught, it is the request's error; the Responder it was
+    // given is destroyed unanswered meanwhile and completes the wait.
+    std::exception_ptr thrown;
+    Value response;
+    try {
+      response = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, Value)>(
+          [&](auto completion) {
+            try {
+              handler(request, ctx,
+                      Responder(std::make_unique<client::detail::HandlerCompletion<decltype(completion), true>>(
+                          std::move(completion), ctx.get_executor())));
+            } catch (...) {
+              thrown = std::current_exception();
+            }
+          },
+          asio::use_awaitable);
+    } catch (...) {
+      if (!thrown) throw;
+    }
+    if (thrown) std::rethrow_exception(thrown);
+    co_return response;
   };
   return add_async(std::move(op), std::move(waiting), timeout);
 }

@@ -204,8 +204,8 @@ struct Server::Impl {
         asio::post(shard->ctx, [s = shard.get()] {
           for (auto& session : sessions_of(*s)) session->force_close();
         });
-      stop_after_grace();
     });
+    stop_after_grace();
     if (stats.get(detail::Counter::connections_open) == 0) drain_timer->cancel();
     // From now on each io_context returns from run() once its last session
     // (and the drain timer) is gone. Posted, so that an accept completion
@@ -218,17 +218,20 @@ struct Server::Impl {
 
   // Closing the connections cancels their async handlers, which then end at
   // once, unless one waits on something it did not tie to its context (a
-  // timer of its own, say): an I/O thread still running after a grace
-  // period is stopped, so drain_timeout still bounds the exit. Its
-  // handlers are destroyed with the shards.
+  // timer of its own, a Responder held by a thread of its own): an I/O
+  // thread still running a grace period after the drain deadline is
+  // stopped, so drain_timeout bounds the exit. Armed when the drain starts,
+  // not when its timer fires: the connections may all have closed in time
+  // (the timer cancelled) while handlers of connections already gone still
+  // keep a thread busy. Their frames are destroyed with the shards.
   void stop_after_grace() {
-    watchdog = std::thread([this] {
+    watchdog = std::thread([this, limit = options.drain_timeout + kStopGrace] {
       std::unique_lock lock(stop_mutex);
-      if (stop_cv.wait_for(lock, kStopGrace, [&] { return running_threads == 0; })) return;
+      if (stop_cv.wait_for(lock, limit, [&] { return running_threads == 0; })) return;
       spdlog::warn(
-          "{} I/O threads still busy {} ms after the drain deadline (async handlers waiting on something not "
+          "{} I/O threads still busy {} ms after the drain began (async handlers waiting on something not "
           "tied to their RequestContext); stopping them",
-          running_threads, std::chrono::duration_cast<std::chrono::milliseconds>(kStopGrace).count());
+          running_threads, std::chrono::duration_cast<std::chrono::milliseconds>(limit).count());
       for (auto& shard : shards) shard->ctx.stop();
     });
   }

@@ -749,9 +749,6 @@ void Session::on_offload_done(OutputQueue::Slot slot, Bytes response, std::size_
 void Session::run_async(const Route& route, Value request, std::size_t request_bytes, LatencyClock::Ticks started,
                         std::optional<clock::time_point> deadline) {
   const OutputQueue::Slot slot = out_.reserve();
-  ++in_flight_;
-  in_flight_bytes_ += request_bytes;
-  core_.stats.add(Counter::async_running);
   auto d = slot_deadline(route, deadline, request, started, slot, clock::now());
   Value id = d ? d->id : id_of(request);
   auto call =
@@ -766,6 +763,10 @@ void Session::run_async(const Route& route, Value request, std::size_t request_b
   auto done = [self = shared_from_this(), call](std::exception_ptr error, Value response) {
     self->guarded("async response", [&] { self->on_async_done(*call, std::move(error), std::move(response)); });
   };
+  // Counted once nothing above can throw any more (on_async_done undoes it).
+  ++in_flight_;
+  in_flight_bytes_ += request_bytes;
+  core_.stats.add(Counter::async_running);
   std::optional<asio::awaitable<Value>> work;  // awaitable has no assignment
   try {
     work.emplace(route.async_handler(call->request, call->context));

@@ -52,7 +52,9 @@ using AsyncHandler = std::function<boost::asio::awaitable<Value>(Value& request,
 
 // Answers one request of a callback-style async handler: respond() or
 // fail() once, from any thread (the answer is posted to the I/O thread).
-// Dropped unanswered, it answers handler_error.
+// Dropped unanswered, it answers handler_error. It keeps its I/O thread
+// running until then (within the drain deadline plus a second's grace at
+// shutdown): answer or drop it before the Server is destroyed.
 class Responder {
  public:
   explicit Responder(std::unique_ptr<client::detail::Completion> completion) : completion_(std::move(completion)) {}
