@@ -4,6 +4,7 @@
 // snippet shows being made, it makes itself; only the surroundings are here.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>  // before asio/awaitable.hpp, which uses std::exchange without it (Boost 1.74)
@@ -15,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "crous/client/pool.hpp"
 #include "crous/config/server_config.hpp"
 #include "crous/crous.hpp"
 #include "crous/server/request_context.hpp"
@@ -48,6 +50,8 @@ inline crous::MemoryInputStream in(input_bytes);
 inline crous::config::ServerConfig options;
 inline crous::Value count_primes(const crous::Value& request) { return request; }
 inline crous::server::Server server;
+// One Pool per I/O thread to an inventory service (docs/server.md, *Async handlers*).
+inline std::vector<std::unique_ptr<crous::client::Pool>> inventory;
 // The context of the request an async handler's snippet serves.
 inline crous::server::RequestContext ctx{io.get_executor(), 0};
 // An async handler (a coroutine) for the snippets that register one.
