@@ -8,14 +8,19 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "crous/server/error_record.hpp"
 #include "server_test_util.hpp"
+#include "test_pki.hpp"
 #include "test_support.hpp"
+#include "tls_test_client.hpp"
 
 namespace crous::test {
 namespace {
@@ -268,6 +273,82 @@ TEST(AsyncHandlers, TheClientGoingAwayCancelsItsHandlersAndNothingIsWritten) {
     return s.async_running == 0 && s.connections_open == 0;
   }));
   EXPECT_EQ(server.server().stats().records_out, 0u);
+}
+
+// A connection at its in-flight cap is not read, so no read sees the client
+// go; the server still notices it (without reading the requests queued
+// behind the cap) and cancels the handlers at once, not when they end.
+TEST(AsyncHandlers, AClientGoingAwayWhileAtTheInFlightCapCancelsItsHandlersPromptly) {
+  enum class Leave { close, reset, half_close };
+  for (const Leave leave : {Leave::close, Leave::reset, Leave::half_close}) {
+    SCOPED_TRACE(leave == Leave::close ? "close" : leave == Leave::reset ? "reset" : "half-close");
+    Waits waits;
+    const auto options = test_options();
+    const int cap = static_cast<int>(options.max_offloads_per_connection);
+    TestServer server(options, [&](server::Router& r) { waits.add_to(r); });
+    auto c = std::make_unique<Client>(server.port());
+    Bytes wire;
+    // The cap's worth of long waits, and more requests the server may not read yet.
+    for (int i = 0; i < cap + 8; ++i) encode_flux(wait_request(30'000, i), wire);
+    c->send_bytes(wire);
+    ASSERT_TRUE(eventually([&] { return waits.started == cap; }));
+    const auto left = Clock::now();
+    switch (leave) {
+      case Leave::close: c.reset(); break;  // a FIN: nothing unread on the client's side
+      case Leave::reset: {
+        const linger abort{1, 0};
+        ::setsockopt(c->fd(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+        c.reset();
+        break;
+      }
+      case Leave::half_close: c->shutdown_write(); break;
+    }
+    ASSERT_TRUE(eventually([&] { return waits.cancelled_count() == static_cast<std::size_t>(cap); }, 5s))
+        << waits.cancelled_count() << " of " << cap << " handlers cancelled";
+    EXPECT_LT(ms_since(left), 2000);
+    {
+      std::lock_guard lock(waits.mutex);
+      for (const auto reason : waits.cancelled) EXPECT_EQ(reason, client::CancelReason::disconnected);
+    }
+    EXPECT_EQ(waits.started, cap);  // the requests behind the cap never ran
+    if (c) {
+      EXPECT_TRUE(c->closed_without_more_data(2s));
+    }
+    ASSERT_TRUE(eventually([&] {
+      const auto s = server.server().stats();
+      return s.async_running == 0 && s.connections_open == 0;
+    }));
+    EXPECT_EQ(server.server().stats().records_out, 0u);
+  }
+}
+
+// The same on the TLS port: what is watched there is the TCP connection
+// under TLS. The client closes without close_notify.
+TEST(AsyncHandlers, ATlsClientGoingAwayWhileAtTheInFlightCapCancelsItsHandlersPromptly) {
+  TestPki ca;
+  const TestPki::Issued cert = ca.issue_server();
+  Waits waits;
+  auto options = test_options();
+  options.port = std::nullopt;
+  options.tls_port = 0;
+  options.tls_cert_file = cert.cert.string();
+  options.tls_key_file = cert.key.string();
+  options.max_offloads_per_connection = 8;
+  TestServer server(options, [&](server::Router& r) { waits.add_to(r); });
+  {
+    TlsClient c(server.server().tls_port(), {.ca_file = ca.ca_cert().string()});
+    c.connect();
+    Bytes wire;
+    for (int i = 0; i < 12; ++i) encode_flux(wait_request(30'000, i), wire);
+    c.send_bytes(wire);
+    ASSERT_TRUE(eventually([&] { return waits.started == 8; }));
+  }  // closed
+  const auto closed = Clock::now();
+  ASSERT_TRUE(eventually([&] { return waits.cancelled_count() == 8; }, 5s));
+  EXPECT_LT(ms_since(closed), 2000);
+  EXPECT_EQ(waits.first_cancel(), client::CancelReason::disconnected);
+  EXPECT_EQ(waits.started, 8);
+  EXPECT_TRUE(eventually([&] { return server.server().stats().connections_open == 0; }));
 }
 
 TEST(AsyncHandlers, InFlightRequestsPerConnectionAreCapped) {

@@ -1,5 +1,6 @@
 #include "session.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <openssl/ssl.h>
@@ -34,6 +35,17 @@ constexpr auto kDrainLinger = 500ms;
 constexpr auto kDrainQuiet = 200ms;
 // Asio passes at most 64 buffers to one writev; more chunks go next time.
 constexpr std::size_t kMaxGather = 64;
+// How often a connection that is not being read, with async requests in
+// flight, looks whether its client is still there (Session::peer_gone).
+constexpr auto kPeerCheck = 500ms;
+
+// A FIN shows as POLLRDHUP (Linux) even while requests are still unread
+// before it; without POLLRDHUP only a reset (POLLHUP, POLLERR) can be seen.
+#ifdef POLLRDHUP
+constexpr short kPeerClosedEvents = POLLRDHUP;
+#else
+constexpr short kPeerClosedEvents = 0;
+#endif
 
 constexpr std::uint8_t kFluxHeader[6] = {'F', 'L', 'U', 'X', 1, 0};
 
@@ -331,6 +343,37 @@ void Session::maybe_read() {
   do_read();
 }
 
+// A connection that is not being read (at its in-flight cap, over
+// high_watermark, answering, waiting for memory) has no read to see its
+// client go. With async requests in flight that matters: they are to be
+// cancelled when the client goes (docs/protocol.md, Cancellation), not when
+// a handler ends and a write fails, which may be minutes later. So while
+// that lasts the timer looks at the socket every kPeerCheck; nothing is
+// spent on connections being read, nor per record.
+bool Session::watching_peer() const noexcept {
+  return (phase_ == Phase::serving || phase_ == Phase::answering) && !reading_ && !peer_eof_ &&
+         !async_requests_.empty();
+}
+
+void Session::watch_peer() {
+  if (watching_peer()) pull_timer(clock::now() + kPeerCheck);
+}
+
+// Why the client is gone, seen without reading (what is queued stays
+// queued): its FIN, even behind requests not read yet (with async requests
+// in flight that is the client gone, as when a read meets it), or a reset.
+// Null while it is there. On the TLS port this is the TCP connection under
+// TLS: socket_ is the stream's lowest layer.
+const char* Session::peer_gone() {
+  pollfd p{};
+  p.fd = socket_.native_handle();
+  p.events = kPeerClosedEvents;
+  if (::poll(&p, 1, 0) != 1) return nullptr;
+  if (p.revents & (POLLERR | POLLHUP)) return "peer reset with async requests in flight";
+  if (p.revents & kPeerClosedEvents) return "peer closed with async requests in flight";
+  return nullptr;
+}
+
 void Session::do_read() {
   if (tls_) {
     if (phase_ == Phase::lingering) return;  // async_shutdown reads for itself
@@ -373,7 +416,7 @@ void Session::on_readable(const boost::system::error_code& ec) {
   if (phase_ == Phase::closed) return;
   if (ec) return fail(ec, "read");
   if (phase_ == Phase::lingering) return discard_input();
-  if (!may_grow_input()) return;
+  if (!may_grow_input()) return watch_peer();
   boost::system::error_code read_ec;
   const std::size_t n = socket_.read_some(asio::buffer(shard_.read_buffer.get(), RecordBuffer::read_chunk), read_ec);
   if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return do_read();
@@ -453,6 +496,7 @@ void Session::pump() {
   flush();
   maybe_read();
   maybe_finish();
+  watch_peer();
 }
 
 // pump(), once, after the handlers already queued on this thread have run:
@@ -1057,6 +1101,7 @@ Session::clock::time_point Session::next_deadline(clock::time_point now) const n
   if (writing()) next = std::min(next, write_started_ + core_.options.write_timeout);
   if (record_started_ != clock::time_point{}) next = std::min(next, record_started_ + core_.options.record_timeout);
   for (const auto& d : slot_deadlines_) next = std::min(next, d.at);
+  if (watching_peer()) next = std::min(next, now + kPeerCheck);
   // Never "now": a deadline that is due is dealt with by this very call.
   return std::max(next, now + std::chrono::milliseconds(1));
 }
@@ -1089,6 +1134,14 @@ void Session::on_timer() {
                  peer(), millis(now - write_started_), total_out_, pending_output());
     return close("slow consumer");
   } else {
+    // The same end as a read meeting the FIN or the reset: the handlers
+    // are cancelled (disconnected) and nothing more is written.
+    if (watching_peer()) {
+      if (const char* gone = peer_gone()) {
+        peer_eof_ = true;
+        return close(gone);
+      }
+    }
     expire_slots(now);
     if (phase_ == Phase::closed) return;
     if (record_started_ != clock::time_point{} && (!accepting_input() || waiting_for_memory_)) {

@@ -121,6 +121,11 @@ class Session final : public std::enable_shared_from_this<Session>,
   void received(const boost::system::error_code& ec, std::span<const std::uint8_t> bytes);
   void discard_input();
   bool accepting_input() const noexcept;
+  // Not being read with async requests in flight: the timer looks for the
+  // client's FIN or reset instead of a read (session.cpp).
+  bool watching_peer() const noexcept;
+  void watch_peer();
+  const char* peer_gone();
   void settle_input();
   // ---- the steps after every I/O event ----
   void pump();
