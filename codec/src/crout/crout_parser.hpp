@@ -277,8 +277,13 @@ class CroutParser {
 
   void check_utf8(std::string_view bytes, std::string_view what) const {
     if (!limits_.validate_utf8) return;
+    if (all_ascii(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size())) [[likely]]
+      return;
+    check_non_ascii_utf8(bytes, what);
+  }
+
+  __attribute__((noinline)) void check_non_ascii_utf8(std::string_view bytes, std::string_view what) const {
     const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-    if (all_ascii(data, bytes.size())) return;
     const std::size_t bad = find_invalid_utf8(data, bytes.size());
     if (bad != bytes.size()) {
       const auto at = static_cast<std::size_t>(bytes.data() - cursor_.text().data()) + bad;
