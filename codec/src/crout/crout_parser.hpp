@@ -26,7 +26,8 @@ class CroutParser {
   // `complete`: nothing follows `text`. A stream reader that may still
   // receive more passes false, so a number cut off at the end of what has
   // arrived is reported as truncated (read more) rather than malformed.
-  CroutParser(std::string_view text, std::size_t start, const Limits& limits, Sink& sink, TextOrigin origin = {}, bool complete = true)
+  CroutParser(std::string_view text, std::size_t start, const Limits& limits, Sink& sink, TextOrigin origin = {},
+              bool complete = true)
       : cursor_(text, start, origin), limits_(limits), sink_(sink), complete_(complete) {}
 
   // Reads "CROUT1", the token lines and one root value (leading whitespace
@@ -82,7 +83,9 @@ class CroutParser {
     cursor_.expect('=', "'=' after the token name");
     const std::string_view rest = cursor_.text().substr(cursor_.pos());
     const auto newline = rest.find('\n');
-    if (newline == std::string_view::npos) cursor_.fail(ErrorCode::truncated, cursor_.text().size(), "expected a newline ending the token line, found end of input");
+    if (newline == std::string_view::npos)
+      cursor_.fail(ErrorCode::truncated, cursor_.text().size(),
+                   "expected a newline ending the token line, found end of input");
     const std::string_view key = rest.substr(0, newline);
     check_utf8(key, "token key");
     tokens_.define(token, key);
@@ -141,9 +144,18 @@ class CroutParser {
       case 'f': read_float(); return false;
       case 's': sink_.string(read_string("a string length after 's'")); return false;
       case 'b': read_bytes(); return false;
-      case '[': open(Frame::list, cursor_.pos() - 1); sink_.begin_list(); return true;
-      case '(': open(Frame::tuple, cursor_.pos() - 1); sink_.begin_tuple(); return true;
-      case '{': open(Frame::dict, cursor_.pos() - 1); sink_.begin_dict(); return true;
+      case '[':
+        open(Frame::list, cursor_.pos() - 1);
+        sink_.begin_list();
+        return true;
+      case '(':
+        open(Frame::tuple, cursor_.pos() - 1);
+        sink_.begin_tuple();
+        return true;
+      case '{':
+        open(Frame::dict, cursor_.pos() - 1);
+        sink_.begin_dict();
+        return true;
       case '#': read_tag(); return true;
       default:
         cursor_.retreat();  // point at the offending byte
@@ -174,7 +186,9 @@ class CroutParser {
     // Tokens expand: bound what they expand to, like the text itself.
     expanded_ += key->size();
     if (expanded_ > limits_.max_record_bytes) {
-      cursor_.fail(ErrorCode::limit_exceeded, at, "keys expanded from tokens exceed the record limit of " + std::to_string(limits_.max_record_bytes) + " bytes");
+      cursor_.fail(ErrorCode::limit_exceeded, at,
+                   "keys expanded from tokens exceed the record limit of " + std::to_string(limits_.max_record_bytes) +
+                       " bytes");
     }
     return *key;
   }
@@ -189,7 +203,9 @@ class CroutParser {
   void read_bytes() {
     const std::uint64_t size = read_length("a byte count after 'b'");
     if (size > cursor_.remaining() / 2) {
-      cursor_.fail(ErrorCode::truncated, cursor_.text().size(), "bytes value declares " + std::to_string(size) + " bytes (" + std::to_string(size * 2) + " hex digits) but only " + std::to_string(cursor_.remaining()) + " characters remain");
+      cursor_.fail(ErrorCode::truncated, cursor_.text().size(),
+                   "bytes value declares " + std::to_string(size) + " bytes (" + std::to_string(size * 2) +
+                       " hex digits) but only " + std::to_string(cursor_.remaining()) + " characters remain");
     }
     scratch_.resize(static_cast<std::size_t>(size));
     const char* hex = cursor_.text().data() + cursor_.pos();
@@ -211,7 +227,9 @@ class CroutParser {
     const std::size_t at = cursor_.pos();
     const std::uint64_t size = cursor_.read_unsigned(what);
     if (size > limits_.max_record_bytes) {
-      cursor_.fail(ErrorCode::limit_exceeded, at, "declared length " + std::to_string(size) + " exceeds the record limit of " + std::to_string(limits_.max_record_bytes) + " bytes");
+      cursor_.fail(ErrorCode::limit_exceeded, at,
+                   "declared length " + std::to_string(size) + " exceeds the record limit of " +
+                       std::to_string(limits_.max_record_bytes) + " bytes");
     }
     cursor_.expect(':', "':' after the length");
     return size;
@@ -222,7 +240,8 @@ class CroutParser {
     std::int64_t n = 0;
     const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), n);
     if (end != token.data() + token.size() || token.empty()) bad_number(token, "an integer after 'i'");
-    if (ec == std::errc::result_out_of_range) cursor_.fail(ErrorCode::invalid_value, cursor_.pos(), "integer does not fit in 64 bits");
+    if (ec == std::errc::result_out_of_range)
+      cursor_.fail(ErrorCode::invalid_value, cursor_.pos(), "integer does not fit in 64 bits");
     cursor_.advance(token.size());
     sink_.integer(n);
   }
@@ -233,7 +252,8 @@ class CroutParser {
     const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), d);
     // Out of range (beyond the largest double, or below the smallest
     // denormal) is refused rather than silently rounded to inf or 0.
-    if (end != token.data() + token.size() || ec != std::errc{} || token.empty()) bad_number(token, "a number, inf, -inf or nan after 'f'");
+    if (end != token.data() + token.size() || ec != std::errc{} || token.empty())
+      bad_number(token, "a number, inf, -inf or nan after 'f'");
     cursor_.advance(token.size());
     sink_.floating(d);
   }
@@ -242,13 +262,15 @@ class CroutParser {
   std::string_view number_token() const noexcept {
     const std::string_view text = cursor_.text();
     std::size_t end = cursor_.pos();
-    while (end < text.size() && (is_word_char(text[end]) || text[end] == '.' || text[end] == '+' || text[end] == '-')) ++end;
+    while (end < text.size() && (is_word_char(text[end]) || text[end] == '.' || text[end] == '+' || text[end] == '-'))
+      ++end;
     return text.substr(cursor_.pos(), end - cursor_.pos());
   }
 
   [[noreturn]] void bad_number(std::string_view token, std::string_view expected) const {
     if (!complete_ && token.data() + token.size() == cursor_.text().data() + cursor_.text().size()) {
-      cursor_.fail(ErrorCode::truncated, cursor_.text().size(), "expected " + std::string(expected) + ", found end of input");
+      cursor_.fail(ErrorCode::truncated, cursor_.text().size(),
+                   "expected " + std::string(expected) + ", found end of input");
     }
     cursor_.fail_expected(expected);
   }
@@ -256,7 +278,8 @@ class CroutParser {
   void read_tag() {
     const std::size_t at = cursor_.pos();
     const std::uint64_t tag = cursor_.read_unsigned("a tag number after '#'");
-    if (tag > std::numeric_limits<std::uint32_t>::max()) cursor_.fail(ErrorCode::invalid_value, at, "tag " + std::to_string(tag) + " does not fit in 32 bits");
+    if (tag > std::numeric_limits<std::uint32_t>::max())
+      cursor_.fail(ErrorCode::invalid_value, at, "tag " + std::to_string(tag) + " does not fit in 32 bits");
     cursor_.skip_space();
     cursor_.expect(':', "':' after the tag number");
     open(Frame::tagged, at - 1);
@@ -265,7 +288,8 @@ class CroutParser {
 
   void open(Frame frame, std::size_t at) {
     if (stack_.size() >= limits_.max_depth) {
-      cursor_.fail(ErrorCode::depth_exceeded, at, "nesting deeper than the limit of " + std::to_string(limits_.max_depth));
+      cursor_.fail(ErrorCode::depth_exceeded, at,
+                   "nesting deeper than the limit of " + std::to_string(limits_.max_depth));
     }
     stack_.push_back(frame);
   }
@@ -293,13 +317,13 @@ class CroutParser {
 
   void check_document_size(std::size_t end) const {
     if (end - start_ > limits_.max_record_bytes) {
-      cursor_.fail(ErrorCode::limit_exceeded, start_, "document of " + std::to_string(end - start_) + " bytes exceeds the record limit of " + std::to_string(limits_.max_record_bytes) + " bytes");
+      cursor_.fail(ErrorCode::limit_exceeded, start_,
+                   "document of " + std::to_string(end - start_) + " bytes exceeds the record limit of " +
+                       std::to_string(limits_.max_record_bytes) + " bytes");
     }
   }
 
-  static char closer(Frame frame) noexcept {
-    return frame == Frame::list ? ']' : frame == Frame::tuple ? ')' : '}';
-  }
+  static char closer(Frame frame) noexcept { return frame == Frame::list ? ']' : frame == Frame::tuple ? ')' : '}'; }
   std::string_view separator_name() const noexcept {
     switch (stack_.back()) {
       case Frame::list: return "',' or ']' after a list item";
