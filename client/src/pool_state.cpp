@@ -156,7 +156,14 @@ std::shared_ptr<PoolConnection> PoolState::remove(PoolConnection& connection) {
 }
 
 void PoolState::answered(PoolCall& call, Value response) {
-  if (auto error = server_error_in(response)) return finish(call, std::make_exception_ptr(std::move(*error)));
+  if (auto error = server_error_in(response)) {
+    // The server gave up at the deadline we sent it, which is ours rounded
+    // up: its answer can only beat our own timer by a hair. Either way the
+    // call's deadline passed, and the caller is told so one way: timeout.
+    if (error->code() == "deadline_exceeded" && Clock::now() >= call.deadline)
+      return finish(call, std::make_exception_ptr(timeout_error_for(call)));
+    return finish(call, std::make_exception_ptr(std::move(*error)));
+  }
   finish(call, nullptr, std::move(response));
 }
 
