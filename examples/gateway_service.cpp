@@ -151,5 +151,5 @@ int main(int argc, char** argv) {
         server.router().add_async(
             "relay", [&backends](crous::Value& request, RequestContext& ctx) { return relay(request, ctx, backends); });
       },
-      "  --backend HOST:PORT                a backend to call (give two)\n");
+      "  --backend HOST:PORT      a backend to call (give two)\n");
 }
