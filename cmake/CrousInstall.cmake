@@ -44,6 +44,11 @@ function(crous_consumer_dependency target out)
         list(APPEND cflags "-I${dir}")
       endif()
     endforeach()
+    # The public headers (client, server) are Asio coroutine APIs. Asio 1.18
+    # turns co_await on by itself for g++ in C++20 but not for clang 14, and a
+    # .pc file cannot ask which compiler reads it: always on (with g++ the
+    # value Asio would choose; C++20 is required either way).
+    list(APPEND cflags -DBOOST_ASIO_HAS_CO_AWAIT=1)
   elseif(target STREQUAL "Threads::Threads")
     set(find "find_dependency(Threads)")
     set(libs -pthread)
