@@ -16,7 +16,6 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <algorithm>
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "crous/client/pool.hpp"
+#include "crous/config/config_loader.hpp"
 #include "crous/server/error_record.hpp"
 #include "crous/server/server.hpp"
 #include "crous/server/service_main.hpp"
@@ -130,14 +130,13 @@ int main(int argc, char** argv) {
     std::cerr << "crous-example-gateway: " << e.what() << "\n";
     return 2;
   }
-  const bool asks_help = std::find(args.begin(), args.end(), "--help") != args.end();
-  if (endpoints.size() != 2 && !asks_help) {
-    std::cerr << "crous-example-gateway: give two backends: --backend HOST:PORT --backend HOST:PORT\n";
-    return 2;
-  }
   return crous::server::run_service(
       args, "crous-example-gateway",
       [&](crous::server::Server& server) {
+        // Here, not before run_service: --help and --print-config need no
+        // backends; --check-config and a run do (a ConfigError: exit 2).
+        if (endpoints.size() != 2)
+          throw crous::config::ConfigError("backend", "give two backends: --backend HOST:PORT --backend HOST:PORT");
         // Kept by the server: the pools live on its I/O threads and are
         // destroyed after it has drained, before those threads' contexts.
         auto& backends = server.keep(std::make_unique<Backends>());
